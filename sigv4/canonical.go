@@ -1,0 +1,223 @@
+package sigv4
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// canonicalRequest builds the canonical request of Signature Version 4 ("Create a canonical
+// request", IAM User Guide, create-signed-request.html):
+//
+//	Method \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
+//
+// The signer and the verifier share it, so the two cannot drift apart. signed lists the
+// lowercase header names to include, in order; presigned drops X-Amz-Signature from the
+// query, as the query-string signing documents require.
+func canonicalRequest(r *http.Request, query []queryParam, signed []string, payloadHash string, presigned bool) []byte {
+	b := make([]byte, 0, 512)
+	b = append(b, r.Method...)
+	b = append(b, '\n')
+	b = appendCanonicalURI(b, r)
+	b = append(b, '\n')
+	b = appendCanonicalQuery(b, query, presigned)
+	b = append(b, '\n')
+	for _, name := range signed {
+		b = append(b, name...)
+		b = append(b, ':')
+		b = appendHeaderValues(b, r, name)
+		b = append(b, '\n')
+	}
+	b = append(b, '\n')
+	for i, name := range signed {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, name...)
+	}
+	b = append(b, '\n')
+	b = append(b, payloadHash...)
+	return b
+}
+
+// appendCanonicalURI appends the URI-encoded path. For every service but Amazon S3 each path
+// segment is encoded once more on top of its wire form ("Each path segment must be
+// URI-encoded twice", create-signed-request.html): the wire path is already encoded once,
+// so the escaped path is encoded a second time here. An empty path is "/".
+func appendCanonicalURI(b []byte, r *http.Request) []byte {
+	p := r.URL.EscapedPath()
+	if p == "" {
+		return append(b, '/')
+	}
+	return appendEscaped(b, p, true)
+}
+
+// appendCanonicalQuery appends the query parameters URI-encoded and sorted by encoded name,
+// then encoded value ("Sort the encoded parameters by key name ... the sorting occurs after
+// encoding", create-signed-request.html). A name without '=' has an empty value.
+func appendCanonicalQuery(b []byte, query []queryParam, presigned bool) []byte {
+	if len(query) == 0 {
+		return b
+	}
+	type pair struct{ k, v string }
+	pairs := make([]pair, 0, len(query))
+	for _, p := range query {
+		if presigned && p.Key == qSignature {
+			continue
+		}
+		pairs = append(pairs, pair{string(appendEscaped(nil, p.Key, false)), string(appendEscaped(nil, p.Value, false))})
+	}
+	slices.SortFunc(pairs, func(x, y pair) int {
+		if c := strings.Compare(x.k, y.k); c != 0 {
+			return c
+		}
+		return strings.Compare(x.v, y.v)
+	})
+	for i, p := range pairs {
+		if i > 0 {
+			b = append(b, '&')
+		}
+		b = append(b, p.k...)
+		b = append(b, '=')
+		b = append(b, p.v...)
+	}
+	return b
+}
+
+// appendHeaderValues appends a signed header's canonical value: its values trimmed, inner
+// runs of spaces folded to one, joined with commas ("Trim any leading or trailing spaces ...
+// convert sequential spaces to a single space", create-signed-request.html). Go's server
+// moves Host out of the header map into r.Host, so host is read from there; Content-Length
+// falls back to r.ContentLength, which is how an outgoing request carries it.
+func appendHeaderValues(b []byte, r *http.Request, name string) []byte {
+	switch name {
+	case "host", ":authority":
+		h := r.Host
+		if h == "" && r.URL != nil {
+			h = r.URL.Host
+		}
+		return appendFolded(b, h)
+	case "content-length":
+		if _, ok := r.Header["Content-Length"]; !ok && r.ContentLength > 0 {
+			return strconv.AppendInt(b, r.ContentLength, 10)
+		}
+	}
+	for i, v := range r.Header.Values(name) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendFolded(b, v)
+	}
+	return b
+}
+
+// appendFolded appends v without leading and trailing whitespace and with every run of
+// spaces inside it replaced by one space.
+func appendFolded(b []byte, v string) []byte {
+	v = strings.TrimSpace(v)
+	space := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c == ' ' {
+			if space {
+				continue
+			}
+			space = true
+		} else {
+			space = false
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// appendEscaped URI-encodes s as SigV4 requires: every byte except the unreserved characters
+// A-Z a-z 0-9 - _ . ~ becomes %XX with uppercase hex; '/' is kept in paths only
+// ("URI-encode each parameter name and value", create-signed-request.html).
+func appendEscaped(b []byte, s string, keepSlash bool) []byte {
+	const hexUpper = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) || (keepSlash && c == '/') {
+			b = append(b, c)
+			continue
+		}
+		b = append(b, '%', hexUpper[c>>4], hexUpper[c&15])
+	}
+	return b
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+}
+
+// stringToSign builds "AWS4-HMAC-SHA256 \n RequestDateTime \n CredentialScope \n
+// hex(SHA256(CanonicalRequest))" ("Create a string to sign", create-signed-request.html).
+func stringToSign(amzDate, scope string, canonical []byte) []byte {
+	sum := sha256.Sum256(canonical)
+	b := make([]byte, 0, len(algorithm)+len(amzDate)+len(scope)+3+64)
+	b = append(b, algorithm...)
+	b = append(b, '\n')
+	b = append(b, amzDate...)
+	b = append(b, '\n')
+	b = append(b, scope...)
+	b = append(b, '\n')
+	return hex.AppendEncode(b, sum[:])
+}
+
+// signingKey derives kSigning = HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service),
+// "aws4_request") ("Derive a signing key", create-signed-request.html).
+func signingKey(secret, date, region, service string) []byte {
+	k := hmacSHA256([]byte("AWS4"+secret), date)
+	k = hmacSHA256(k, region)
+	k = hmacSHA256(k, service)
+	return hmacSHA256(k, scopeTerminator)
+}
+
+func hmacSHA256(key []byte, data string) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write([]byte(data))
+	return h.Sum(nil)
+}
+
+// signature returns the lowercase hex signature of a string to sign.
+func signature(key, toSign []byte) []byte {
+	h := hmac.New(sha256.New, key)
+	h.Write(toSign)
+	return hex.AppendEncode(nil, h.Sum(nil))
+}
+
+// keyCache keeps derived signing keys: a key depends only on (secret, date, region, service),
+// so deriving it (four HMACs) once per day and region is enough. The region comes from the
+// client, so the cache is bounded: when full it starts over.
+type keyCache struct {
+	mu   sync.RWMutex
+	keys map[keyCacheKey][]byte
+}
+
+type keyCacheKey struct{ secret, date, region, service string }
+
+const keyCacheMax = 4096
+
+func (c *keyCache) get(secret, date, region, service string) []byte {
+	k := keyCacheKey{secret, date, region, service}
+	c.mu.RLock()
+	key, ok := c.keys[k]
+	c.mu.RUnlock()
+	if ok {
+		return key
+	}
+	key = signingKey(secret, date, region, service)
+	c.mu.Lock()
+	if c.keys == nil || len(c.keys) >= keyCacheMax {
+		c.keys = make(map[keyCacheKey][]byte)
+	}
+	c.keys[k] = key
+	c.mu.Unlock()
+	return key
+}
