@@ -1,0 +1,351 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/xraylocal/xraylocal"
+	"github.com/xraylocal/xraylocal/internal/pgtest"
+	"github.com/xraylocal/xraylocal/store/postgres"
+	"github.com/xraylocal/xraylocal/store/storetest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func open(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	var dsns sync.Map // *postgres.Store -> its database's DSN, for Reopen
+	storetest.Run(t, storetest.Harness{
+		New: func(t *testing.T) xraylocal.Store {
+			dsn := pgtest.NewDatabase(t)
+			s := open(t, dsn)
+			dsns.Store(s, dsn)
+			return s
+		},
+		Reopen: func(t *testing.T, s xraylocal.Store) xraylocal.Store {
+			dsn, ok := dsns.Load(s)
+			if !ok {
+				t.Fatalf("reopen: %T was not opened by this harness", s)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatalf("close: %v", err)
+			}
+			return open(t, dsn.(string))
+		},
+	})
+}
+
+var scope = xraylocal.Scope{Account: "111111111111", Region: "us-east-1"}
+
+func str(s string) *string { return &s }
+
+// TestP8_TwoPoolsOneDatabase races two stores with pools of their own, as two server
+// processes would: the rule must hold through the database, not through anything shared
+// in this process.
+func TestP8_TwoPoolsOneDatabase(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	stores := [2]*postgres.Store{open(t, dsn), open(t, dsn)}
+	for _, s := range stores {
+		t.Cleanup(func() { _ = s.Close() })
+	}
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+	t.Run("SameExpectedRevisionOneWins", func(t *testing.T) {
+		if _, err := stores[0].PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d", Time: t0}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 32
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
+					Scope: scope, Name: "p", Document: fmt.Sprintf("writer %d", i), ExpectedRevision: str("1"), Time: t0})
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for i, err := range errs {
+			switch code := xraylocal.ErrorCodeOf(err); {
+			case err == nil:
+				wins++
+			case code != xraylocal.InvalidPolicyRevisionIdException:
+				t.Errorf("writer %d: got %v, want success or %s", i, err, xraylocal.InvalidPolicyRevisionIdException)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d of %d puts with the same expected revision succeeded, want exactly 1", wins, n)
+		}
+		got, err := stores[1].ListResourcePolicies(ctx, scope)
+		if err != nil || len(got) != 1 || got[0].Revision != 2 {
+			t.Fatalf("after the race: %+v, %v; want one policy at revision 2", got, err)
+		}
+	})
+
+	t.Run("CreatesNeverExceedLimit", func(t *testing.T) {
+		other := xraylocal.Scope{Account: "222222222222", Region: "us-east-1"}
+		const n = 40
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				_, errs[i] = stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
+					Scope: other, Name: fmt.Sprintf("p%02d", i), Document: "d", Time: t0})
+			})
+		}
+		wg.Wait()
+		wins := 0
+		for i, err := range errs {
+			switch code := xraylocal.ErrorCodeOf(err); {
+			case err == nil:
+				wins++
+			case code != xraylocal.PolicyCountLimitExceededException:
+				t.Errorf("create %d: got %v, want success or %s", i, err, xraylocal.PolicyCountLimitExceededException)
+			}
+		}
+		for i, s := range stores {
+			got, err := s.ListResourcePolicies(ctx, other)
+			if err != nil || wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
+				t.Fatalf("store %d: %d creates succeeded and %d policies exist (%v), want %d and %d",
+					i, wins, len(got), err, xraylocal.MaxResourcePolicies, xraylocal.MaxResourcePolicies)
+			}
+		}
+	})
+
+	// L-4: what one server acknowledged, the other lists at once.
+	t.Run("L4_ReadYourWritesAcrossPools", func(t *testing.T) {
+		third := xraylocal.Scope{Account: "333333333333", Region: "eu-west-1"}
+		for i := range 20 {
+			name := fmt.Sprintf("q%d", i%5)
+			put, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: third, Name: name, Document: fmt.Sprint(i), Time: t0})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := stores[(i+1)%2].ListResourcePolicies(ctx, third)
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, p := range got {
+				found = found || p == put
+			}
+			if !found {
+				t.Fatalf("put %d acknowledged %+v through one store; the other lists %+v", i, put, got)
+			}
+		}
+	})
+}
+
+// P-7: the document comes back byte for byte and the time to the microsecond, in UTC.
+func TestP7_DocumentBytesAndMicroseconds(t *testing.T) {
+	s := open(t, pgtest.NewDatabase(t))
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	doc := "{\"Sid\":\"\\u0000 é \\ud83d\"}\r\n\x00\xff\t  "
+	at := time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
+	put, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: doc, Time: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ListResourcePolicies(ctx, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := xraylocal.ResourcePolicy{Name: "p", Document: doc, Revision: 1, LastUpdated: at.Truncate(time.Microsecond).UTC()}
+	if put != want || len(got) != 1 || got[0] != want {
+		t.Fatalf("put returned %+v and list %+v, want %+v", put, got, want)
+	}
+	if got[0].LastUpdated.Location() != time.UTC {
+		t.Fatalf("LastUpdated in %v, want UTC", got[0].LastUpdated.Location())
+	}
+}
+
+func TestMigrations_ConcurrentStart(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	const n = 8
+	stores := make([]*postgres.Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = postgres.Open(context.Background(), dsn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+			continue
+		}
+		t.Cleanup(func() { _ = stores[i].Close() })
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	var versions []int
+	queryRows(t, dsn, "SELECT version FROM xraylocal_schema_version ORDER BY version", func(scan func(...any) error) {
+		var v int
+		if err := scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions = append(versions, v)
+	})
+	if len(versions) != postgres.SchemaVersion || versions[len(versions)-1] != postgres.SchemaVersion {
+		t.Fatalf("schema_version rows %v, want 1..%d each once", versions, postgres.SchemaVersion)
+	}
+	// Every store works on the one schema.
+	for i, s := range stores {
+		if _, err := s.PutResourcePolicy(context.Background(), xraylocal.PutRequest{Scope: scope, Name: fmt.Sprint("p", i%5), Document: "d"}); err != nil {
+			t.Fatalf("put through store %d: %v", i, err)
+		}
+	}
+}
+
+func TestMigrations_NewerSchemaRefused(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	s := open(t, dsn)
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	exec(t, dsn, fmt.Sprintf("INSERT INTO xraylocal_schema_version (version, name) VALUES (%d, '9999_from_the_future.sql')", postgres.SchemaVersion+1))
+
+	s, err := postgres.Open(ctx, dsn)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("open on a newer schema succeeded, want ErrSchemaTooNew")
+	}
+	if !errors.Is(err, postgres.ErrSchemaTooNew) || errors.Is(err, xraylocal.ErrUnavailable) {
+		t.Fatalf("open on a newer schema: %v, want ErrSchemaTooNew", err)
+	}
+	t.Logf("refusal reads: %v", err)
+	// The refusal changed nothing.
+	var n int
+	queryRows(t, dsn, "SELECT count(*) FROM xraylocal_resource_policies", func(scan func(...any) error) {
+		if err := scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n != 1 {
+		t.Fatalf("%d policies after the refused open, want the 1 stored before", n)
+	}
+}
+
+// A write while the database is down answers ErrUnavailable (503), not an internal
+// failure, and the same store serves again once the database is back.
+func TestUnavailable_WriteIs503AndRecovers(t *testing.T) {
+	srv := pgtest.StartServer(t) // our own: this test stops it
+	s := open(t, srv.DSN())
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	put := func(doc string) (xraylocal.ResourcePolicy, error) {
+		return s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: doc, Time: time.Now()})
+	}
+	if _, err := put("before"); err != nil {
+		t.Fatal(err)
+	}
+
+	srv.Stop(t)
+	start := time.Now()
+	_, err := put("during")
+	if !errors.Is(err, xraylocal.ErrUnavailable) || xraylocal.ErrorCodeOf(err) != xraylocal.ServiceUnavailableException {
+		t.Fatalf("put with the database down: %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("put with the database down took %v to fail", d)
+	}
+	if _, err := s.ListResourcePolicies(ctx, scope); !errors.Is(err, xraylocal.ErrUnavailable) {
+		t.Fatalf("list with the database down: %v, want ErrUnavailable", err)
+	}
+	if err := s.Ping(ctx); !errors.Is(err, xraylocal.ErrUnavailable) {
+		t.Fatalf("ping with the database down: %v, want ErrUnavailable", err)
+	}
+
+	srv.Start(t)
+	p, err := put("after")
+	if err != nil {
+		t.Fatalf("put once the database is back: %v", err)
+	}
+	if p.Revision != 2 {
+		t.Fatalf("put once the database is back stored revision %d, want 2 (the write during the outage must not have happened)", p.Revision)
+	}
+	if err := s.Ping(ctx); err != nil {
+		t.Fatalf("ping once the database is back: %v", err)
+	}
+}
+
+// Connections cut under the store (a failover, an idle timeout on a proxy) are retried:
+// reads and writes that never reached COMMIT go through on a new connection.
+func TestUnavailable_TerminatedConnectionsAreRetried(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	s := open(t, dsn)
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d"}); err != nil {
+		t.Fatal(err)
+	}
+	terminate := func() {
+		t.Helper()
+		var n int
+		queryRows(t, dsn, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()",
+			func(scan func(...any) error) {
+				if err := scan(&n); err != nil {
+					t.Fatal(err)
+				}
+			})
+		if n == 0 {
+			t.Fatal("no connection of the store to terminate")
+		}
+	}
+	terminate()
+	if _, err := s.ListResourcePolicies(ctx, scope); err != nil {
+		t.Fatalf("list after the connections were cut: %v", err)
+	}
+	terminate()
+	if p, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d2"}); err != nil || p.Revision != 2 {
+		t.Fatalf("put after the connections were cut: %+v, %v; want revision 2", p, err)
+	}
+}
+
+func exec(t *testing.T, dsn, sql string) {
+	t.Helper()
+	queryRows(t, dsn, sql, func(func(...any) error) {})
+}
+
+// queryRows runs sql on a connection of its own and calls each for every row.
+func queryRows(t *testing.T, dsn, sql string, each func(scan func(...any) error)) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		each(rows.Scan)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
