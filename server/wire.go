@@ -1,0 +1,72 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/xraylocal/xraylocal"
+)
+
+// Wire structs: the JSON the X-Ray API sends and receives, kept apart from domain types.
+// Member names are the service model's (xray-2016-04-12).
+
+// epochSeconds is a restJson1 timestamp: seconds since the epoch as a JSON number, with the
+// fraction written out exactly to the microsecond (rule W-3). The Go SDK rejects a string
+// here ("expected Timestamp to be a JSON Number", service/xray/deserializers.go).
+type epochSeconds time.Time
+
+func (t epochSeconds) MarshalJSON() ([]byte, error) {
+	tt := time.Time(t)
+	b := strconv.AppendInt(nil, tt.Unix(), 10)
+	if us := tt.Nanosecond() / 1000; us != 0 {
+		frac := strconv.AppendInt(nil, int64(us)+1_000_000, 10)[1:] // six digits, zero-padded
+		for frac[len(frac)-1] == '0' {
+			frac = frac[:len(frac)-1]
+		}
+		b = append(append(b, '.'), frac...)
+	}
+	return b, nil
+}
+
+type resourcePolicyJSON struct {
+	PolicyName       string       `json:"PolicyName"`
+	PolicyDocument   string       `json:"PolicyDocument"`
+	PolicyRevisionId string       `json:"PolicyRevisionId"`
+	LastUpdatedTime  epochSeconds `json:"LastUpdatedTime"`
+}
+
+func resourcePolicyToWire(p xraylocal.ResourcePolicy) resourcePolicyJSON {
+	return resourcePolicyJSON{
+		PolicyName:       p.Name,
+		PolicyDocument:   p.Document,
+		PolicyRevisionId: p.RevisionID(),
+		LastUpdatedTime:  epochSeconds(p.LastUpdated),
+	}
+}
+
+type putResourcePolicyInput struct {
+	PolicyName               string  `json:"PolicyName"`
+	PolicyDocument           string  `json:"PolicyDocument"`
+	PolicyRevisionId         *string `json:"PolicyRevisionId"`
+	BypassPolicyLockoutCheck bool    `json:"BypassPolicyLockoutCheck"`
+}
+
+type putResourcePolicyOutput struct {
+	ResourcePolicy resourcePolicyJSON `json:"ResourcePolicy"`
+}
+
+type listResourcePoliciesInput struct {
+	NextToken *string `json:"NextToken"`
+}
+
+type listResourcePoliciesOutput struct {
+	ResourcePolicies []resourcePolicyJSON `json:"ResourcePolicies"`
+	NextToken        *string              `json:"NextToken,omitempty"`
+}
+
+type deleteResourcePolicyInput struct {
+	PolicyName       string  `json:"PolicyName"`
+	PolicyRevisionId *string `json:"PolicyRevisionId"`
+}
+
+type deleteResourcePolicyOutput struct{}
