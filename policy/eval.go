@@ -1,0 +1,106 @@
+package policy
+
+// StatementRef names a statement that decided a request.
+type StatementRef struct {
+	Policy    int // index of the policy among those evaluated together (0 for a single policy)
+	Position  int // 1-based position of the statement in its policy
+	Sid       string
+	Statement *Statement
+}
+
+// String returns the statement's Sid, or its 1-based position when it has none.
+func (r StatementRef) String() string { return r.Statement.Ref() }
+
+// Result is the outcome of an evaluation: the decision, and the statements that
+// decided it (the applicable Deny statements for Deny, the applicable Allow
+// statements for Allow, none for ImplicitDeny).
+type Result struct {
+	Decision   Decision
+	Statements []StatementRef
+}
+
+// Evaluate decides req against this policy alone.
+func (p *Policy) Evaluate(req *Request) Result {
+	return Evaluate([]*Policy{p}, req)
+}
+
+// Evaluate decides req against several policies together, as IAM does for all the
+// resource-based policies that apply to one request: an explicit Deny in any of
+// them wins; otherwise an Allow in any of them allows; otherwise the request is
+// implicitly denied (IAM User Guide, "Policy evaluation logic"). Nil policies are
+// skipped.
+func Evaluate(policies []*Policy, req *Request) Result {
+	action := lowerASCII(req.Action)
+	var allows, denies []StatementRef
+	for pi, pol := range policies {
+		if pol == nil {
+			continue
+		}
+		for si := range pol.Statements {
+			st := &pol.Statements[si]
+			if st.Effect == EffectAllow && len(denies) > 0 {
+				continue // an Allow cannot change the outcome any more
+			}
+			if !st.applies(req, action) {
+				continue
+			}
+			ref := StatementRef{Policy: pi, Position: st.Position, Sid: st.Sid, Statement: st}
+			if st.Effect == EffectDeny {
+				denies = append(denies, ref)
+			} else {
+				allows = append(allows, ref)
+			}
+		}
+	}
+	switch {
+	case len(denies) > 0:
+		return Result{Decision: Deny, Statements: denies}
+	case len(allows) > 0:
+		return Result{Decision: Allow, Statements: allows}
+	}
+	return Result{Decision: ImplicitDeny}
+}
+
+// applies reports whether every element of the statement matches the request:
+// its principal, its action, its resource, and all of its conditions (IAM JSON
+// policy elements reference: elements are AND'ed; within Condition, operators
+// and keys are AND'ed and each key's values are OR'ed). action is the request's
+// action in lower case.
+func (s *Statement) applies(req *Request, action string) bool {
+	if s.Effect != EffectAllow && s.Effect != EffectDeny {
+		return false
+	}
+	if s.principals.matches(&req.Principal) == s.notPrincipal {
+		return false
+	}
+	if anyPattern(s.actions, action) == s.notAction {
+		return false
+	}
+	if anyARN(s.resources, req.Resource, req.Context) == s.notResource {
+		return false
+	}
+	for i := range s.conditions {
+		if !s.conditions[i].evaluate(req.Context) {
+			return false
+		}
+	}
+	return true
+}
+
+func anyPattern(ps []pattern, s string) bool {
+	for i := range ps {
+		if ps[i].match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyARN(ps []arnPattern, s string, ctx Context) bool {
+	for i := range ps {
+		if ps[i].match(s, ctx) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,394 @@
+package policy
+
+import (
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// A small JSON reader for policy documents. encoding/json would forget the order
+// of object members (diagnostics follow the document's order) and would quietly
+// keep the last of two members with the same name; this reader keeps the order,
+// reports duplicates, bounds nesting, and runs in one pass over the input, so
+// reading a document is linear in its size whatever it holds (rule V-12).
+
+type jsonKind uint8
+
+const (
+	jsonNull jsonKind = iota
+	jsonBool
+	jsonNumber
+	jsonString
+	jsonArray
+	jsonObject
+)
+
+func (k jsonKind) String() string {
+	switch k {
+	case jsonNull:
+		return "null"
+	case jsonBool:
+		return "a boolean"
+	case jsonNumber:
+		return "a number"
+	case jsonString:
+		return "a string"
+	case jsonArray:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// jsonValue is one parsed JSON value. For strings, text is the decoded string;
+// for numbers and booleans it is the JSON text as written ("5.0", "true").
+type jsonValue struct {
+	kind    jsonKind
+	text    string
+	items   []jsonValue
+	members []jsonMember
+}
+
+type jsonMember struct {
+	key   string
+	value jsonValue
+}
+
+// maxJSONDepth bounds nesting. A policy needs four levels (document, Condition,
+// operator, value array); anything much deeper is not a policy.
+const maxJSONDepth = 16
+
+type jsonReader struct {
+	s   string
+	pos int
+	err error
+}
+
+// parseJSON parses s as exactly one JSON value.
+func parseJSON(s string) (jsonValue, error) {
+	r := &jsonReader{s: s}
+	r.space()
+	v := r.value(0)
+	if r.err == nil {
+		r.space()
+		if r.pos < len(r.s) {
+			r.fail("unexpected %s after the end of the JSON value", r.describe())
+		}
+	}
+	if r.err != nil {
+		return jsonValue{}, r.err
+	}
+	return v, nil
+}
+
+func (r *jsonReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("not valid JSON: "+format+" at byte %d", append(args, r.pos)...)
+	}
+}
+
+func (r *jsonReader) describe() string {
+	if r.pos >= len(r.s) {
+		return "end of input"
+	}
+	c, _ := utf8.DecodeRuneInString(r.s[r.pos:])
+	return strconv.QuoteRune(c)
+}
+
+func (r *jsonReader) space() {
+	for r.pos < len(r.s) {
+		switch r.s[r.pos] {
+		case ' ', '\t', '\n', '\r':
+			r.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (r *jsonReader) value(depth int) jsonValue {
+	if depth > maxJSONDepth {
+		r.fail("nesting deeper than %d levels", maxJSONDepth)
+		return jsonValue{}
+	}
+	if r.pos >= len(r.s) {
+		r.fail("unexpected end of input")
+		return jsonValue{}
+	}
+	switch c := r.s[r.pos]; {
+	case c == '{':
+		return r.object(depth)
+	case c == '[':
+		return r.array(depth)
+	case c == '"':
+		return jsonValue{kind: jsonString, text: r.str()}
+	case c == 't':
+		return r.word("true", jsonBool)
+	case c == 'f':
+		return r.word("false", jsonBool)
+	case c == 'n':
+		return r.word("null", jsonNull)
+	case c == '-' || ('0' <= c && c <= '9'):
+		return r.number()
+	default:
+		r.fail("unexpected %s", r.describe())
+		return jsonValue{}
+	}
+}
+
+func (r *jsonReader) word(w string, kind jsonKind) jsonValue {
+	if len(r.s)-r.pos >= len(w) && r.s[r.pos:r.pos+len(w)] == w {
+		r.pos += len(w)
+		return jsonValue{kind: kind, text: w}
+	}
+	r.fail("unexpected %s", r.describe())
+	return jsonValue{}
+}
+
+func (r *jsonReader) number() jsonValue {
+	start := r.pos
+	if n := scanNumber(r.s[r.pos:]); n > 0 {
+		r.pos += n
+		return jsonValue{kind: jsonNumber, text: r.s[start:r.pos]}
+	}
+	r.fail("malformed number")
+	return jsonValue{}
+}
+
+// scanNumber returns the length of the JSON number at the start of s (RFC 8259
+// section 6), or 0 when s does not start with one.
+func scanNumber(s string) int {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+	default:
+		return 0
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return 0
+		}
+	}
+	return i
+}
+
+func (r *jsonReader) str() string {
+	r.pos++ // opening quote
+	start := r.pos
+	// Fast path: no escapes, so the string is a slice of the input.
+	for r.pos < len(r.s) {
+		c := r.s[r.pos]
+		if c == '"' {
+			out := r.s[start:r.pos]
+			r.pos++
+			if !utf8.ValidString(out) {
+				r.fail("string is not valid UTF-8")
+			}
+			return out
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			r.fail("control character in string")
+			return ""
+		}
+		r.pos++
+	}
+	buf := []byte(r.s[start:r.pos])
+	for r.pos < len(r.s) {
+		c := r.s[r.pos]
+		switch {
+		case c == '"':
+			r.pos++
+			if !utf8.Valid(buf) {
+				r.fail("string is not valid UTF-8")
+			}
+			return string(buf)
+		case c < 0x20:
+			r.fail("control character in string")
+			return ""
+		case c != '\\':
+			buf = append(buf, c)
+			r.pos++
+			continue
+		}
+		r.pos++
+		if r.pos >= len(r.s) {
+			break
+		}
+		e := r.s[r.pos]
+		r.pos++
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			u, ok := r.hex4()
+			if !ok {
+				return ""
+			}
+			rn := rune(u)
+			if utf16.IsSurrogate(rn) {
+				// A high surrogate must be followed by \u and a low one; a lone
+				// surrogate becomes U+FFFD, as encoding/json decodes it.
+				rn = utf8.RuneError
+				if len(r.s)-r.pos >= 6 && r.s[r.pos] == '\\' && r.s[r.pos+1] == 'u' {
+					save := r.pos
+					r.pos += 2
+					if lo, ok := r.hex4(); ok {
+						if d := utf16.DecodeRune(rune(u), rune(lo)); d != utf8.RuneError {
+							rn = d
+						} else {
+							r.pos = save
+						}
+					} else {
+						return ""
+					}
+				}
+			}
+			buf = utf8.AppendRune(buf, rn)
+		default:
+			r.pos--
+			r.fail("invalid escape \\%c in string", e)
+			return ""
+		}
+	}
+	r.fail("unterminated string")
+	return ""
+}
+
+func (r *jsonReader) hex4() (uint16, bool) {
+	if len(r.s)-r.pos < 4 {
+		r.fail("invalid \\u escape")
+		return 0, false
+	}
+	var v uint16
+	for _, c := range []byte(r.s[r.pos : r.pos+4]) {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			r.fail("invalid \\u escape")
+			return 0, false
+		}
+		v = v<<4 | uint16(d)
+	}
+	r.pos += 4
+	return v, true
+}
+
+func (r *jsonReader) array(depth int) jsonValue {
+	r.pos++
+	v := jsonValue{kind: jsonArray}
+	r.space()
+	if r.pos < len(r.s) && r.s[r.pos] == ']' {
+		r.pos++
+		return v
+	}
+	for r.err == nil {
+		r.space()
+		v.items = append(v.items, r.value(depth+1))
+		r.space()
+		if r.pos >= len(r.s) {
+			r.fail("unterminated array")
+			break
+		}
+		if r.s[r.pos] == ',' {
+			r.pos++
+			continue
+		}
+		if r.s[r.pos] == ']' {
+			r.pos++
+			break
+		}
+		r.fail("expected ',' or ']' but found %s", r.describe())
+	}
+	return v
+}
+
+func (r *jsonReader) object(depth int) jsonValue {
+	r.pos++
+	v := jsonValue{kind: jsonObject}
+	r.space()
+	if r.pos < len(r.s) && r.s[r.pos] == '}' {
+		r.pos++
+		return v
+	}
+	for r.err == nil {
+		r.space()
+		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
+			r.fail("expected a member name but found %s", r.describe())
+			break
+		}
+		key := r.str()
+		r.space()
+		if r.pos >= len(r.s) || r.s[r.pos] != ':' {
+			r.fail("expected ':' but found %s", r.describe())
+			break
+		}
+		r.pos++
+		r.space()
+		val := r.value(depth + 1)
+		if r.err != nil {
+			break
+		}
+		v.members = append(v.members, jsonMember{key: key, value: val})
+		r.space()
+		if r.pos >= len(r.s) {
+			r.fail("unterminated object")
+			break
+		}
+		if r.s[r.pos] == ',' {
+			r.pos++
+			continue
+		}
+		if r.s[r.pos] == '}' {
+			r.pos++
+			break
+		}
+		r.fail("expected ',' or '}' but found %s", r.describe())
+	}
+	return v
+}

@@ -1,0 +1,503 @@
+package policy
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Versions a document may declare (rule V-2; IAM JSON policy elements reference: Version).
+const (
+	Version2012 = "2012-10-17"
+	Version2008 = "2008-10-17"
+)
+
+// Parse reads and validates a policy document (rules V-1..V-12). It returns the
+// parsed policy, or a *ValidationError listing every problem in document order.
+// It never panics, and its work is linear in the document's length.
+func Parse(document string) (*Policy, error) {
+	p := &parser{}
+	pol := p.document(document)
+	if len(p.problems) > 0 {
+		return nil, &ValidationError{Problems: p.problems}
+	}
+	return pol, nil
+}
+
+type parser struct {
+	problems []Problem
+	// variables is whether policy variables are recognised: only under Version
+	// 2012-10-17 (IAM JSON policy elements reference: Version).
+	variables bool
+	// statement context for problems
+	pos int
+	sid string
+}
+
+func (p *parser) add(rule, element, msg string) {
+	p.problems = append(p.problems, Problem{Rule: rule, Statement: p.pos, Sid: p.sid, Element: element, Message: msg})
+}
+
+// duplicates reports members of obj whose name appeared before: a document that
+// says two different things under one name is ambiguous, so it is refused
+// rather than read as its last member.
+func (p *parser) duplicates(rule, element string, obj *jsonValue) {
+	seen := make(map[string]struct{}, len(obj.members))
+	for _, m := range obj.members {
+		if _, dup := seen[m.key]; dup {
+			p.add(rule, element, "has the key "+quote(m.key)+" more than once")
+		}
+		seen[m.key] = struct{}{}
+	}
+}
+
+func (p *parser) document(doc string) *Policy {
+	if strings.TrimSpace(doc) == "" {
+		p.add("V-1", "", "the policy document is empty; it must be a JSON object")
+		return nil
+	}
+	root, err := parseJSON(doc)
+	if err != nil {
+		p.add("V-1", "", "the policy document is "+err.Error())
+		return nil
+	}
+	if root.kind != jsonObject {
+		p.add("V-1", "", "the policy document is "+root.kind.String()+"; it must be a JSON object")
+		return nil
+	}
+	p.duplicates("V-1", "", &root)
+	pol := &Policy{}
+	var statements *jsonValue
+	for i := range root.members {
+		m := &root.members[i]
+		switch m.key {
+		case "Version":
+			if m.value.kind != jsonString || (m.value.text != Version2012 && m.value.text != Version2008) {
+				p.add("V-2", "Version", describe(&m.value)+" is not \"2012-10-17\" or \"2008-10-17\"")
+				continue
+			}
+			pol.Version = m.value.text
+		case "Id":
+			if m.value.kind != jsonString {
+				p.add("V-1", "Id", "is "+m.value.kind.String()+"; it must be a string")
+				continue
+			}
+			pol.ID = m.value.text
+		case "Statement":
+			statements = &m.value
+		default:
+			p.add("V-1", "", "unknown key "+quote(m.key)+"; a policy document has only Version, Id and Statement")
+		}
+	}
+	p.variables = pol.Version == Version2012
+	switch {
+	case statements == nil:
+		p.add("V-3", "Statement", "is missing; a policy needs at least one statement")
+	case statements.kind == jsonObject:
+		pol.Statements = []Statement{p.statement(1, statements)}
+	case statements.kind == jsonArray && len(statements.items) > 0:
+		pol.Statements = make([]Statement, 0, len(statements.items))
+		sids := make(map[string]int)
+		for i := range statements.items {
+			st := p.statement(i+1, &statements.items[i])
+			if st.Sid != "" {
+				if first, dup := sids[st.Sid]; dup {
+					p.pos, p.sid = i+1, st.Sid
+					p.add("V-4", "Sid", "is also the Sid of statement "+strconv.Itoa(first)+"; Sids must be unique in a policy")
+				} else {
+					sids[st.Sid] = i + 1
+				}
+			}
+			pol.Statements = append(pol.Statements, st)
+		}
+	case statements.kind == jsonArray:
+		p.add("V-3", "Statement", "is an empty array; a policy needs at least one statement")
+	default:
+		p.add("V-3", "Statement", "is "+statements.kind.String()+"; it must be a statement object or an array of them")
+	}
+	p.pos, p.sid = 0, ""
+	return pol
+}
+
+// describe renders a JSON value in a message.
+func describe(v *jsonValue) string {
+	switch v.kind {
+	case jsonString:
+		return quote(v.text)
+	case jsonNumber, jsonBool, jsonNull:
+		return v.text
+	}
+	return v.kind.String()
+}
+
+var statementKeys = map[string]bool{
+	"Sid": true, "Effect": true, "Principal": true, "NotPrincipal": true, "Action": true,
+	"NotAction": true, "Resource": true, "NotResource": true, "Condition": true,
+}
+
+func (p *parser) statement(pos int, v *jsonValue) Statement {
+	p.pos, p.sid = pos, ""
+	st := Statement{Position: pos}
+	if v.kind != jsonObject {
+		p.add("V-3", "", "is "+v.kind.String()+"; a statement is a JSON object")
+		return st
+	}
+	var members = map[string]*jsonValue{}
+	for i := range v.members {
+		m := &v.members[i]
+		if m.key == "Sid" && m.value.kind == jsonString {
+			st.Sid, p.sid = m.value.text, m.value.text
+		}
+	}
+	p.duplicates("V-4", "", v)
+	for i := range v.members {
+		m := &v.members[i]
+		if !statementKeys[m.key] {
+			p.add("V-4", "", "unknown key "+quote(m.key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
+			continue
+		}
+		if _, dup := members[m.key]; !dup {
+			members[m.key] = &m.value
+		}
+	}
+	if sid, ok := members["Sid"]; ok && sid.kind != jsonString {
+		p.add("V-4", "Sid", "is "+sid.kind.String()+"; it must be a string")
+	}
+
+	switch e, ok := members["Effect"]; {
+	case !ok:
+		p.add("V-5", "Effect", "is missing; it must be \"Allow\" or \"Deny\"")
+	case e.kind == jsonString && e.text == "Allow":
+		st.Effect = EffectAllow
+	case e.kind == jsonString && e.text == "Deny":
+		st.Effect = EffectDeny
+	default:
+		// IAM: "The Effect element is required ... Valid values for Effect are
+		// Allow and Deny. The Effect value is case sensitive."
+		p.add("V-5", "Effect", describe(e)+" is not \"Allow\" or \"Deny\" (case-sensitive)")
+	}
+
+	prin, hasP := members["Principal"]
+	notPrin, hasNP := members["NotPrincipal"]
+	switch {
+	case hasP && hasNP:
+		p.add("V-6", "", "has both Principal and NotPrincipal; give exactly one")
+	case !hasP && !hasNP:
+		p.add("V-6", "", "has no Principal; a resource policy must name who it applies to")
+	case hasP:
+		st.principals = p.principal("Principal", prin)
+	default:
+		st.notPrincipal = true
+		st.principals = p.principal("NotPrincipal", notPrin)
+		if st.Effect == EffectAllow {
+			// IAM JSON policy elements reference: NotPrincipal ("... with Effect Allow
+			// is not supported"; AWS recommends it only with Deny).
+			p.add("V-6", "NotPrincipal", "is only allowed in a statement whose Effect is \"Deny\"")
+		}
+	}
+
+	act, hasA := members["Action"]
+	notAct, hasNA := members["NotAction"]
+	switch {
+	case hasA && hasNA:
+		p.add("V-8", "", "has both Action and NotAction; give exactly one")
+	case !hasA && !hasNA:
+		p.add("V-8", "", "has no Action; give Action or NotAction")
+	case hasA:
+		st.actions = p.actions("Action", act)
+	default:
+		st.notAction = true
+		st.actions = p.actions("NotAction", notAct)
+	}
+
+	res, hasR := members["Resource"]
+	notRes, hasNR := members["NotResource"]
+	switch {
+	case hasR && hasNR:
+		p.add("V-9", "", "has both Resource and NotResource; give exactly one")
+	case !hasR && !hasNR:
+		p.add("V-9", "", "has no Resource; give Resource (\"*\" for X-Ray) or NotResource")
+	case hasR:
+		st.resources = p.resources("Resource", res)
+	default:
+		st.notResource = true
+		st.resources = p.resources("NotResource", notRes)
+	}
+
+	if c, ok := members["Condition"]; ok {
+		st.conditions = p.conditions(c)
+	}
+	return st
+}
+
+// stringList reads a string or a non-empty array of strings.
+func (p *parser) stringList(rule, element string, v *jsonValue) ([]string, bool) {
+	switch {
+	case v.kind == jsonString:
+		return []string{v.text}, true
+	case v.kind == jsonArray && len(v.items) > 0:
+		out := make([]string, 0, len(v.items))
+		ok := true
+		for i := range v.items {
+			it := &v.items[i]
+			if it.kind != jsonString {
+				p.add(rule, element, "has "+it.kind.String()+" in its array; each entry must be a string")
+				ok = false
+				continue
+			}
+			out = append(out, it.text)
+		}
+		return out, ok
+	case v.kind == jsonArray:
+		p.add(rule, element, "is an empty array; it must be a string or a non-empty array of strings")
+	default:
+		p.add(rule, element, "is "+v.kind.String()+"; it must be a string or a non-empty array of strings")
+	}
+	return nil, false
+}
+
+// principal reads a Principal or NotPrincipal element (rule V-7).
+func (p *parser) principal(element string, v *jsonValue) principalSet {
+	var ps principalSet
+	if v.kind == jsonString {
+		if v.text == "*" {
+			ps.everyone = true
+		} else {
+			p.add("V-7", element, describe(v)+" is not \"*\"; name principals in an object such as {\"AWS\": \"123456789012\"} or {\"Service\": \"sns.amazonaws.com\"}")
+		}
+		return ps
+	}
+	if v.kind != jsonObject {
+		p.add("V-7", element, "is "+v.kind.String()+"; it must be \"*\" or an object with AWS, Service, Federated or CanonicalUser")
+		return ps
+	}
+	if len(v.members) == 0 {
+		p.add("V-7", element, "is an empty object; name at least one principal")
+		return ps
+	}
+	p.duplicates("V-7", element, v)
+	for i := range v.members {
+		m := &v.members[i]
+		el := element + "." + m.key
+		switch m.key {
+		case "AWS", "Service", "Federated", "CanonicalUser":
+		default:
+			p.add("V-7", element, "unknown key "+quote(m.key)+"; use AWS, Service, Federated or CanonicalUser")
+			continue
+		}
+		vals, _ := p.stringList("V-7", el, &m.value)
+		for _, s := range vals {
+			switch m.key {
+			case "AWS":
+				switch {
+				case s == "*":
+					ps.everyone = true
+				case isAccountID(s):
+					ps.accounts = append(ps.accounts, s)
+				default:
+					a, err := parseAWSPrincipalARN(s)
+					if err != nil {
+						p.add("V-7", el, quote(s)+" is not \"*\", a 12-digit account id, or an IAM or STS principal ARN: it "+err.Error())
+						continue
+					}
+					switch a.kind {
+					case "root":
+						ps.accounts = append(ps.accounts, a.account)
+					case "role":
+						ps.roles = append(ps.roles, a)
+					default:
+						ps.arns = append(ps.arns, s)
+					}
+				}
+			case "Service":
+				if !isServicePrincipal(s) {
+					p.add("V-7", el, quote(s)+" is not a service principal; service principals end in .amazonaws.com or .amazonaws.com.cn")
+					continue
+				}
+				ps.services = append(ps.services, s)
+			case "Federated":
+				if s == "" {
+					p.add("V-7", el, "is empty")
+					continue
+				}
+				ps.federated = append(ps.federated, s)
+			case "CanonicalUser":
+				if s == "" {
+					p.add("V-7", el, "is empty")
+					continue
+				}
+				ps.canonical = append(ps.canonical, s)
+			}
+		}
+	}
+	return ps
+}
+
+// actions reads an Action or NotAction element (rule V-8).
+func (p *parser) actions(element string, v *jsonValue) []pattern {
+	vals, _ := p.stringList("V-8", element, v)
+	out := make([]pattern, 0, len(vals))
+	for _, s := range vals {
+		if s == "*" {
+			out = append(out, compilePattern("*"))
+			continue
+		}
+		service, name, ok := strings.Cut(s, ":")
+		if !ok || lowerASCII(service) != "xray" {
+			p.add("V-8", element, quote(s)+" is not an X-Ray action; use \"*\" or xray:<Operation>")
+			continue
+		}
+		if name == "" {
+			p.add("V-8", element, quote(s)+" names no operation")
+			continue
+		}
+		pat := compilePattern(lowerASCII(name))
+		found := false
+		for _, op := range xrayOperations {
+			if pat.match(lowerASCII(op)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			if pat.isLiteral() {
+				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
+			} else {
+				p.add("V-8", element, quote(s)+" matches no X-Ray action")
+			}
+			continue
+		}
+		out = append(out, compilePattern("xray:"+lowerASCII(name)))
+	}
+	return out
+}
+
+// resources reads a Resource or NotResource element (rules V-9, V-11).
+func (p *parser) resources(element string, v *jsonValue) []arnPattern {
+	vals, _ := p.stringList("V-9", element, v)
+	out := make([]arnPattern, 0, len(vals))
+	for _, s := range vals {
+		t, err := parseTemplate(s, p.variables)
+		if err != nil {
+			p.add("V-11", element, quote(s)+" "+err.Error())
+			continue
+		}
+		if s != "*" {
+			if msg := checkXRayARN(&t); msg != "" {
+				p.add("V-9", element, quote(s)+" "+msg)
+				continue
+			}
+		}
+		out = append(out, newARNPattern(t))
+	}
+	return out
+}
+
+// checkXRayARN checks that a Resource is arn:<partition>:xray:<region>:<account>:<resource>,
+// where any component may hold wildcards or policy variables. It returns why not,
+// or "" when it is.
+func checkXRayARN(t *template) string {
+	var comps []string
+	var cur strings.Builder
+	for i := range t.parts {
+		part := &t.parts[i]
+		if part.kind != partText {
+			cur.WriteString("${}") // a variable or escape stands for some text in this component
+			continue
+		}
+		s := part.text
+		for len(comps) < arnComponents-1 {
+			j := strings.IndexByte(s, ':')
+			if j < 0 {
+				break
+			}
+			cur.WriteString(s[:j])
+			comps = append(comps, cur.String())
+			cur.Reset()
+			s = s[j+1:]
+		}
+		cur.WriteString(s)
+	}
+	comps = append(comps, cur.String())
+	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
+	if len(comps) != arnComponents || comps[0] != "arn" || comps[1] == "" || comps[5] == "" {
+		return want
+	}
+	if svc := compilePattern(comps[2]); !svc.match("xray") {
+		return "is not an X-Ray resource: its service is " + quote(comps[2]) + ", not xray"
+	}
+	return ""
+}
+
+// conditions reads a Condition element (rules V-10, V-11).
+func (p *parser) conditions(v *jsonValue) []condition {
+	if v.kind != jsonObject {
+		p.add("V-10", "Condition", "is "+v.kind.String()+"; it must be an object of operators")
+		return nil
+	}
+	p.duplicates("V-10", "Condition", v)
+	var out []condition
+	for i := range v.members {
+		m := &v.members[i]
+		el := "Condition: " + m.key
+		op, err := parseOperator(m.key)
+		if err != nil {
+			p.add("V-10", "Condition", quote(m.key)+" "+err.Error())
+			continue
+		}
+		if m.value.kind != jsonObject {
+			p.add("V-10", el, "is "+m.value.kind.String()+"; it must be an object of condition keys and values")
+			continue
+		}
+		p.duplicates("V-10", el, &m.value)
+		for j := range m.value.members {
+			km := &m.value.members[j]
+			if km.key == "" {
+				p.add("V-10", el, "has an empty condition key")
+				continue
+			}
+			c, ok := p.condition(el+": "+quote(km.key), op, km)
+			if ok {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+func (p *parser) condition(element string, op operator, km *jsonMember) (condition, bool) {
+	c := condition{op: op, key: lowerASCII(km.key)}
+	var items []jsonValue
+	switch km.value.kind {
+	case jsonArray:
+		if len(km.value.items) == 0 {
+			p.add("V-10", element, "is an empty array; give at least one value")
+			return c, false
+		}
+		items = km.value.items
+	default:
+		items = []jsonValue{km.value}
+	}
+	ok := true
+	for i := range items {
+		it := &items[i]
+		switch it.kind {
+		case jsonString, jsonNumber, jsonBool:
+		default:
+			p.add("V-10", element, "has "+it.kind.String()+"; a condition value is a string, number or boolean, or an array of them")
+			ok = false
+			continue
+		}
+		cv, err := parseConditionValue(&op, *it, p.variables)
+		if err != nil {
+			rule := "V-10"
+			if _, isVar := err.(*variableError); isVar {
+				rule = "V-11"
+			}
+			p.add(rule, element, describe(it)+" "+err.Error())
+			ok = false
+			continue
+		}
+		c.values = append(c.values, cv)
+	}
+	return c, ok
+}

@@ -1,0 +1,144 @@
+package policy
+
+import "strings"
+
+// Policy variables (IAM User Guide, "IAM policy elements: Variables and tags"):
+// ${key} is replaced with the request's value of key; ${key, 'default'} uses
+// default when the request lacks key; ${*}, ${?} and ${$} stand for the characters
+// themselves, which then match only themselves even where "*" and "?" are
+// wildcards. IAM recognises variables only in documents whose Version is
+// 2012-10-17; under 2008-10-17, or without a Version, "${...}" is plain text.
+
+type partKind uint8
+
+const (
+	partText    partKind = iota // policy text: "*" and "?" are wildcards where the operator has them
+	partLiteral                 // an escape's character: never a wildcard
+	partVar                     // a policy variable
+)
+
+type templatePart struct {
+	kind       partKind
+	text       string // the text, or the variable's default
+	key        string // the variable's key, lower case
+	hasDefault bool
+}
+
+// template is a policy string that may contain policy variables.
+type template struct {
+	raw   string
+	parts []templatePart
+	vars  bool // whether any part is a variable
+}
+
+// variableError is a malformed policy variable (rule V-11).
+type variableError struct{ msg string }
+
+func (e *variableError) Error() string { return e.msg }
+
+// parseTemplate splits s into text, escapes and variables. With variables
+// false (Version 2008-10-17), s is all text.
+func parseTemplate(s string, variables bool) (template, error) {
+	t := template{raw: s}
+	if !variables || !strings.Contains(s, "${") {
+		t.parts = []templatePart{{kind: partText, text: s}}
+		return t, nil
+	}
+	for s != "" {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			t.parts = append(t.parts, templatePart{kind: partText, text: s})
+			break
+		}
+		if i > 0 {
+			t.parts = append(t.parts, templatePart{kind: partText, text: s[:i]})
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return template{}, &variableError{"has a policy variable without its closing '}'"}
+		}
+		inner := strings.TrimSpace(s[i+2 : i+end])
+		s = s[i+end+1:]
+		switch inner {
+		case "*", "?", "$":
+			t.parts = append(t.parts, templatePart{kind: partLiteral, text: inner})
+			continue
+		}
+		p := templatePart{kind: partVar}
+		key, def, hasDef := strings.Cut(inner, ",")
+		key = strings.TrimSpace(key)
+		if hasDef {
+			def = strings.TrimSpace(def)
+			if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
+				return template{}, &variableError{"has a policy variable whose default value is not in single quotes, as in ${aws:username, 'none'}"}
+			}
+			p.text, p.hasDefault = def[1:len(def)-1], true
+		}
+		if key == "" || strings.ContainsAny(key, "${ ") {
+			return template{}, &variableError{"has a policy variable without a valid key, as in ${aws:PrincipalAccount}"}
+		}
+		p.key = lowerASCII(key)
+		t.parts = append(t.parts, p)
+		t.vars = true
+	}
+	return t, nil
+}
+
+// resolve returns the value a variable stands for in ctx.
+func (p *templatePart) resolve(ctx Context) (string, bool) {
+	if vs, ok := ctx.lookup(p.key); ok && len(vs) > 0 {
+		// IAM substitutes single-valued keys only; a multi-valued key's first
+		// value is used rather than failing the whole policy.
+		return vs[0], true
+	}
+	if p.hasDefault {
+		return p.text, true
+	}
+	return "", false
+}
+
+// render returns the template's text with its variables substituted. ok is false
+// when a variable has no value and no default: IAM then treats the element as not
+// matching (IAM User Guide, "Policy variables": "If the key that you specify is not
+// present in the request context, ... the policy element ... does not match").
+func (t *template) render(ctx Context) (string, bool) {
+	if len(t.parts) == 1 && t.parts[0].kind == partText {
+		return t.parts[0].text, true
+	}
+	var b strings.Builder
+	for i := range t.parts {
+		p := &t.parts[i]
+		if p.kind != partVar {
+			b.WriteString(p.text)
+			continue
+		}
+		v, ok := p.resolve(ctx)
+		if !ok {
+			return "", false
+		}
+		b.WriteString(v)
+	}
+	return b.String(), true
+}
+
+// pattern compiles the template as a wildcard pattern, with variables' values and
+// escapes matching literally.
+func (t *template) pattern(ctx Context) (pattern, bool) {
+	var b patternBuilder
+	for i := range t.parts {
+		p := &t.parts[i]
+		switch p.kind {
+		case partText:
+			b.wild(p.text)
+		case partLiteral:
+			b.literal(p.text)
+		case partVar:
+			v, ok := p.resolve(ctx)
+			if !ok {
+				return pattern{}, false
+			}
+			b.literal(v)
+		}
+	}
+	return b.pattern(), true
+}

@@ -1,0 +1,259 @@
+package policy
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// IAM's wildcards: "*" matches any sequence of characters, "?" exactly one
+// (IAM JSON policy elements reference: Action, Resource; condition operators
+// StringLike and ArnLike). A pattern is compiled once into the pieces between its
+// stars, so that matching never backtracks: the first piece must match the start
+// of the text, the last piece its end, and every piece in between is found at its
+// leftmost position after the previous one. Leftmost is always right for a glob,
+// because whatever a later piece could match after a later occurrence it can also
+// match after an earlier one. Pieces without "?" are found with Knuth-Morris-Pratt,
+// so matching them costs O(len(text) + len(pattern)) steps whatever the input
+// (rule V-12); a piece with "?" is tried at each start, costing at most
+// O(len(text) × len(piece)).
+
+// piece is the text between two stars of a pattern.
+type piece struct {
+	text string
+	// any marks the positions of text that are "?" wildcards, which match one
+	// character (one UTF-8 sequence) of the subject. Nil when there are none.
+	any []bool
+	// fail is the Knuth-Morris-Pratt failure table of text, kept when any is nil.
+	fail []int
+}
+
+// pattern is a compiled wildcard pattern.
+type pattern struct {
+	// pieces are the texts around the stars; a pattern without a star has one piece
+	// that must match the whole subject.
+	pieces []piece
+	star   bool
+}
+
+// patternBuilder assembles a pattern from text in which "*" and "?" are
+// wildcards and from literal text (policy variables' values and the ${*}, ${?}
+// escapes, which IAM matches as the characters themselves).
+type patternBuilder struct {
+	pieces []piece
+	cur    strings.Builder
+	curAny []bool
+	hasAny bool
+	star   bool
+}
+
+func (b *patternBuilder) wild(s string) {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '*':
+			b.endPiece()
+			b.star = true
+		case '?':
+			b.byte('?', true)
+		default:
+			b.byte(c, false)
+		}
+	}
+}
+
+func (b *patternBuilder) literal(s string) {
+	for i := 0; i < len(s); i++ {
+		b.byte(s[i], false)
+	}
+}
+
+func (b *patternBuilder) byte(c byte, any bool) {
+	b.cur.WriteByte(c)
+	b.curAny = append(b.curAny, any)
+	b.hasAny = b.hasAny || any
+}
+
+func (b *patternBuilder) endPiece() {
+	p := piece{text: b.cur.String()}
+	if b.hasAny {
+		p.any = b.curAny
+	} else {
+		p.fail = failureTable(p.text)
+	}
+	b.pieces = append(b.pieces, p)
+	b.cur = strings.Builder{}
+	b.curAny = nil
+	b.hasAny = false
+}
+
+func (b *patternBuilder) pattern() pattern {
+	b.endPiece()
+	return pattern{pieces: b.pieces, star: b.star}
+}
+
+// compilePattern compiles s, in which "*" and "?" are wildcards.
+func compilePattern(s string) pattern {
+	var b patternBuilder
+	b.wild(s)
+	return b.pattern()
+}
+
+// failureTable returns the Knuth-Morris-Pratt failure function of s: fail[i] is
+// the length of the longest proper prefix of s[:i+1] that is also its suffix.
+func failureTable(s string) []int {
+	if len(s) == 0 {
+		return nil
+	}
+	fail := make([]int, len(s))
+	k := 0
+	for i := 1; i < len(s); i++ {
+		for k > 0 && s[i] != s[k] {
+			k = fail[k-1]
+		}
+		if s[i] == s[k] {
+			k++
+		}
+		fail[i] = k
+	}
+	return fail
+}
+
+// counter counts the elementary steps of a match, so that tests can check the
+// work done on adversarial patterns instead of timing it. A nil counter counts nothing.
+type counter struct{ n int }
+
+func (c *counter) step() {
+	if c != nil {
+		c.n++
+	}
+}
+
+// match reports whether s matches the pattern.
+func (p *pattern) match(s string) bool { return p.matchCounted(s, nil) }
+
+func (p *pattern) matchCounted(s string, c *counter) bool {
+	if len(p.pieces) == 0 {
+		return s == ""
+	}
+	first := &p.pieces[0]
+	if !p.star {
+		end, ok := first.matchAt(s, 0, len(s), c)
+		return ok && end == len(s)
+	}
+	lo, ok := first.matchAt(s, 0, len(s), c)
+	if !ok {
+		return false
+	}
+	last := &p.pieces[len(p.pieces)-1]
+	hi, ok := last.matchEnd(s, lo, c)
+	if !ok {
+		return false
+	}
+	for i := 1; i < len(p.pieces)-1; i++ {
+		end, ok := p.pieces[i].find(s, lo, hi, c)
+		if !ok {
+			return false
+		}
+		lo = end
+	}
+	return true
+}
+
+// matchAt matches the piece against s starting at byte i, not reading past
+// limit, and returns where the match ends.
+func (p *piece) matchAt(s string, i, limit int, c *counter) (int, bool) {
+	for j := 0; j < len(p.text); j++ {
+		c.step()
+		if i >= limit {
+			return 0, false
+		}
+		if p.any != nil && p.any[j] {
+			_, w := utf8.DecodeRuneInString(s[i:limit])
+			i += w
+			continue
+		}
+		if s[i] != p.text[j] {
+			return 0, false
+		}
+		i++
+	}
+	return i, true
+}
+
+// matchEnd matches the piece against the end of s, not reading before floor, and
+// returns where the match starts.
+func (p *piece) matchEnd(s string, floor int, c *counter) (int, bool) {
+	i := len(s)
+	for j := len(p.text) - 1; j >= 0; j-- {
+		c.step()
+		if i <= floor {
+			return 0, false
+		}
+		if p.any != nil && p.any[j] {
+			_, w := utf8.DecodeLastRuneInString(s[floor:i])
+			i -= w
+			continue
+		}
+		if s[i-1] != p.text[j] {
+			return 0, false
+		}
+		i--
+	}
+	return i, true
+}
+
+// find returns the end of the leftmost match of the piece within s[lo:hi].
+func (p *piece) find(s string, lo, hi int, c *counter) (int, bool) {
+	if len(p.text) == 0 {
+		return lo, true
+	}
+	if p.any == nil {
+		// Knuth-Morris-Pratt: each step either advances i or shrinks k, so the
+		// loop takes at most 2·(hi-lo) steps.
+		k := 0
+		for i := lo; i < hi; {
+			c.step()
+			if s[i] == p.text[k] {
+				i++
+				k++
+				if k == len(p.text) {
+					return i, true
+				}
+			} else if k > 0 {
+				k = p.fail[k-1]
+			} else {
+				i++
+			}
+		}
+		return 0, false
+	}
+	for start := lo; start < hi; {
+		if end, ok := p.matchAt(s, start, hi, c); ok {
+			return end, true
+		}
+		_, w := utf8.DecodeRuneInString(s[start:hi])
+		start += w
+	}
+	return 0, false
+}
+
+// isLiteral reports whether the pattern has no wildcards, so it matches exactly one string.
+func (p *pattern) isLiteral() bool {
+	return !p.star && len(p.pieces) == 1 && p.pieces[0].any == nil
+}
+
+// lowerASCII lower-cases ASCII letters only: IAM compares action names and
+// condition keys case-insensitively, and both are ASCII.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
