@@ -26,11 +26,11 @@ import (
 )
 
 const (
-	// busyTimeout is how long a write waits for another process's write lock, and a
+	// defaultBusyTimeout is how long a write waits for another process's write lock, and a
 	// connection for a checkpoint, before giving up with SQLITE_BUSY (answered 503).
 	// A write transaction here lasts milliseconds, so this only runs out when another
 	// process holds the file locked for long, e.g. a sqlite3 shell in a transaction.
-	busyTimeout = 5 * time.Second
+	defaultBusyTimeout = 5 * time.Second
 
 	// maxBatch bounds how many waiting writes one transaction commits. Larger batches
 	// save fsyncs but make the first request of a batch wait for the others' work.
@@ -40,7 +40,8 @@ const (
 // Store is an xraylocal.Store in a SQLite file. Its methods are safe for concurrent use.
 // The zero value is not usable; call Open.
 type Store struct {
-	path string
+	path        string
+	busyTimeout time.Duration
 
 	w *sql.DB // exactly one connection: the writer goroutine's
 	r *sql.DB // read pool; WAL lets readers run while the writer writes
@@ -77,6 +78,11 @@ var _ xraylocal.Store = (*Store)(nil)
 // xraylocal.ErrUnavailable when the file is locked or the disk fails, and otherwise an
 // error saying what failed. On error nothing stays open.
 func Open(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, defaultBusyTimeout)
+}
+
+// open is Open with the busy timeout as a parameter, so tests can run out of it quickly.
+func open(ctx context.Context, path string, busyTimeout time.Duration) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite store: empty path; use --store sqlite:PATH")
 	}
@@ -88,12 +94,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{
-		path:    abs,
-		ops:     make(chan *op),
-		closing: make(chan struct{}),
-		stopped: make(chan struct{}),
+		path:        abs,
+		busyTimeout: busyTimeout,
+		ops:         make(chan *op),
+		closing:     make(chan struct{}),
+		stopped:     make(chan struct{}),
 	}
-	if err := s.open(ctx); err != nil {
+	if err := s.openDBs(ctx); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("%w (file %s)", err, abs)
 	}
@@ -114,11 +121,11 @@ func prepareFile(path string) error {
 	return nil
 }
 
-// open opens both connection pools, checks the journal mode, migrates the schema and
+// openDBs opens both connection pools, checks the journal mode, migrates the schema and
 // prepares the statements. It returns the first error; the caller closes what opened.
-func (s *Store) open(ctx context.Context) error {
+func (s *Store) openDBs(ctx context.Context) error {
 	var err error
-	if s.w, err = sql.Open("sqlite", dsn(s.path, writerParams())); err != nil {
+	if s.w, err = sql.Open("sqlite", dsn(s.path, writerParams(s.busyTimeout))); err != nil {
 		return wrap("open writer", err)
 	}
 	// One connection, never closed for idleness: the writer goroutine is its only
@@ -146,7 +153,7 @@ func (s *Store) open(ctx context.Context) error {
 		return wrap("sync the database folder", err)
 	}
 
-	if s.r, err = sql.Open("sqlite", dsn(s.path, readerParams())); err != nil {
+	if s.r, err = sql.Open("sqlite", dsn(s.path, readerParams(s.busyTimeout))); err != nil {
 		return wrap("open readers", err)
 	}
 	readers := max(4, runtime.GOMAXPROCS(0))
@@ -190,7 +197,7 @@ func (s *Store) open(ctx context.Context) error {
 // the file's write lock before its first read, so two writers (two processes, or two
 // Stores on one file) never both read the same state and then both write (rule P-8).
 // The second waits up to busyTimeout for the lock.
-func writerParams() url.Values {
+func writerParams(busyTimeout time.Duration) url.Values {
 	return url.Values{
 		"_pragma": {
 			"busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")",
@@ -205,7 +212,7 @@ func writerParams() url.Values {
 // readerParams are the connection settings of the read pool. query_only turns a write
 // slipped into a read path into an error. synchronous matters to a reader only when it
 // is the last connection to close and checkpoints the WAL into the file.
-func readerParams() url.Values {
+func readerParams(busyTimeout time.Duration) url.Values {
 	return url.Values{
 		"_pragma": {
 			"busy_timeout(" + strconv.FormatInt(busyTimeout.Milliseconds(), 10) + ")",

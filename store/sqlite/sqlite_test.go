@@ -1,34 +1,707 @@
 package sqlite
 
 import (
+	"bufio"
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/xraylocal/xraylocal"
 	"github.com/xraylocal/xraylocal/store/storetest"
 )
 
+var (
+	scopeA = xraylocal.Scope{Account: "111111111111", Region: "us-east-1"}
+	scopeB = xraylocal.Scope{Account: "222222222222", Region: "eu-west-1"}
+	t0     = time.Date(2026, 11, 26, 12, 0, 0, 123456000, time.UTC)
+)
+
+func str(s string) *string { return &s }
+
+func put(scope xraylocal.Scope, name, doc string, expected *string) xraylocal.PutRequest {
+	return xraylocal.PutRequest{Scope: scope, Name: name, Document: doc, ExpectedRevision: expected, Time: t0}
+}
+
+// openTest opens the store at path and closes it at the end of the test.
 func openTest(t testing.TB, path string) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), path)
 	if err != nil {
 		t.Fatalf("Open(%q): %v", path, err)
 	}
+	t.Cleanup(func() { _ = s.Close() })
 	return s
+}
+
+func newPath(t testing.TB) string {
+	t.Helper()
+	return filepath.Join(t.TempDir(), "xraylocal.db")
+}
+
+func list(t testing.TB, s xraylocal.Store, scope xraylocal.Scope) []xraylocal.ResourcePolicy {
+	t.Helper()
+	got, err := s.ListResourcePolicies(context.Background(), scope)
+	if err != nil {
+		t.Fatalf("list %v: %v", scope, err)
+	}
+	return got
+}
+
+// rawDB opens path with the driver directly, bypassing Store, to prepare or inspect files.
+func rawDB(t testing.TB, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
 }
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New: func(t *testing.T) xraylocal.Store {
-			return openTest(t, filepath.Join(t.TempDir(), "sub", "dir", "xraylocal.db"))
+			// Folders that do not exist yet: Open creates them.
+			s, err := Open(context.Background(), filepath.Join(t.TempDir(), "sub", "dir", "xraylocal.db"))
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
 		},
 		Reopen: func(t *testing.T, s xraylocal.Store) xraylocal.Store {
 			path := s.(*Store).path
 			if err := s.Close(); err != nil {
 				t.Fatalf("close before reopen: %v", err)
 			}
-			return openTest(t, path)
+			s2, err := Open(context.Background(), path)
+			if err != nil {
+				t.Fatalf("reopen: %v", err)
+			}
+			return s2
 		},
 	})
+}
+
+func TestOpen_NewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db := rawDB(t, path)
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", schemaVersion+1)); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+
+	s, err := Open(context.Background(), path)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open of a file with a newer schema succeeded, want ErrSchemaTooNew")
+	}
+	if !errors.Is(err, ErrSchemaTooNew) {
+		t.Fatalf("Open: %v, want ErrSchemaTooNew", err)
+	}
+	if want := fmt.Sprintf("schema version %d", schemaVersion+1); !strings.Contains(err.Error(), want) {
+		t.Errorf("error %q does not name the file's version (%q)", err, want)
+	}
+}
+
+func TestOpen_NotADatabase(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	content := []byte(strings.Repeat("this is a text file, not a database\n", 200))
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), path)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open of a text file succeeded")
+	}
+	if !errors.Is(err, ErrNotADatabase) {
+		t.Fatalf("Open: %v, want ErrNotADatabase", err)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name the file", err)
+	}
+	got, rerr := os.ReadFile(path)
+	if rerr != nil || string(got) != string(content) {
+		t.Errorf("the file changed after the failed Open (%v)", rerr)
+	}
+}
+
+func TestOpen_ForeignDatabaseRefused(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	db := rawDB(t, path)
+	if _, err := db.Exec(`CREATE TABLE users (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), path)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open of another program's database succeeded")
+	}
+	if !errors.Is(err, ErrForeignDatabase) {
+		t.Fatalf("Open: %v, want ErrForeignDatabase", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sqlite_schema WHERE name = 'policies'`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("policies table in the foreign database: %d, %v; want none", n, err)
+	}
+}
+
+func TestOpen_Folder(t *testing.T) {
+	t.Parallel()
+	s, err := Open(context.Background(), t.TempDir())
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("Open of a folder succeeded")
+	}
+}
+
+// TestOpen_FileAndPragmas checks the settings durability rests on, as the file reports them.
+func TestOpen_FileAndPragmas(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "a?b#c d.db") // characters a URI must escape
+	s := openTest(t, path)
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file: %v", err)
+	}
+	for _, c := range []struct {
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{s.w, "journal_mode", "wal"},
+		{s.w, "synchronous", "2"}, // FULL
+		{s.w, "busy_timeout", strconv.FormatInt(defaultBusyTimeout.Milliseconds(), 10)},
+		{s.w, "user_version", strconv.Itoa(schemaVersion)},
+		{s.w, "application_id", strconv.Itoa(applicationID)},
+		{s.r, "synchronous", "2"},
+		{s.r, "query_only", "1"},
+	} {
+		var got string
+		if err := c.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", c.pragma, err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %q, want %q", c.pragma, got, c.want)
+		}
+	}
+}
+
+// TestDocumentsAndTimesRoundTrip: documents come back byte for byte and LastUpdated to the
+// microsecond in UTC (rule P-7), from Put, from List, and after a reopen.
+func TestDocumentsAndTimesRoundTrip(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	docs := []string{
+		"",
+		`{"Version":"2012-10-17","Statement":[]}`,
+		"line1\nline2\r\n\ttabbed  spaced ",
+		"é 中文 🙂 \u2028\u00a0",
+		"nul\x00inside",
+		"\xff\xfe not UTF-8",
+		strings.Repeat("x", xraylocal.MaxPolicyDocumentBytes),
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		paris = time.FixedZone("CET", 3600)
+	}
+	at := time.Date(2026, 11, 26, 13, 14, 15, 123456789, paris)
+	wantTime := time.Date(2026, 11, 26, 12, 14, 15, 123456000, time.UTC)
+
+	var want []xraylocal.ResourcePolicy
+	for i, doc := range docs {
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-east-1"}
+		req := put(scope, "p", doc, nil)
+		req.Time = at
+		p, err := s.PutResourcePolicy(context.Background(), req)
+		if err != nil {
+			t.Fatalf("put doc %d: %v", i, err)
+		}
+		w := xraylocal.ResourcePolicy{Name: "p", Document: doc, Revision: 1, LastUpdated: wantTime}
+		want = append(want, w)
+		check := func(what string, got xraylocal.ResourcePolicy) {
+			t.Helper()
+			if got.LastUpdated.Location() != time.UTC {
+				t.Errorf("doc %d %s: LastUpdated in %v, want UTC", i, what, got.LastUpdated.Location())
+			}
+			if d := cmp.Diff(w, got); d != "" {
+				t.Errorf("doc %d %s (-want +got):\n%s", i, what, d)
+			}
+		}
+		check("put", p)
+		if got := list(t, s, scope); len(got) != 1 {
+			t.Fatalf("doc %d: list has %d policies", i, len(got))
+		} else {
+			check("list", got[0])
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, path)
+	for i := range docs {
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-east-1"}
+		if d := cmp.Diff(want[i:i+1], list(t, s, scope)); d != "" {
+			t.Errorf("doc %d after reopen (-want +got):\n%s", i, d)
+		}
+	}
+}
+
+// TestP8_TwoStoresOneFile: two Stores on one file, as two server processes would be, each
+// with its own writer. BEGIN IMMEDIATE makes their decisions and writes take turns.
+func TestP8_TwoStoresOneFile(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	stores := []*Store{openTest(t, path), openTest(t, path)}
+	ctx := context.Background()
+	if _, err := stores[0].PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+	// L-4 across stores: the other one sees the acknowledged write at once.
+	if got := list(t, stores[1], scopeA); len(got) != 1 || got[0].Revision != 1 {
+		t.Fatalf("second store lists %+v, want p at revision 1", got)
+	}
+
+	const n = 32
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = stores[i%2].PutResourcePolicy(ctx, put(scopeA, "p", fmt.Sprintf("writer %d", i), str("1")))
+		}()
+	}
+	wg.Wait()
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case xraylocal.ErrorCodeOf(err) != xraylocal.InvalidPolicyRevisionIdException:
+			t.Errorf("put %d: %v, want success or InvalidPolicyRevisionIdException", i, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d of %d puts with expected revision 1 succeeded through two stores, want exactly 1", wins, n)
+	}
+	for i, s := range stores {
+		if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != 2 {
+			t.Errorf("store %d lists %+v, want p at revision 2", i, got)
+		}
+	}
+
+	const creates = 40
+	errs = make([]error, creates)
+	for i := range creates {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = stores[i%2].PutResourcePolicy(ctx, put(scopeB, fmt.Sprintf("p%02d", i), "d", nil))
+		}()
+	}
+	wg.Wait()
+	wins = 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case xraylocal.ErrorCodeOf(err) != xraylocal.PolicyCountLimitExceededException:
+			t.Errorf("create %d: %v, want success or PolicyCountLimitExceededException", i, err)
+		}
+	}
+	for i, s := range stores {
+		if got := list(t, s, scopeB); wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
+			t.Errorf("store %d: %d creates succeeded and %d policies exist, want %d and %d",
+				i, wins, len(got), xraylocal.MaxResourcePolicies, xraylocal.MaxResourcePolicies)
+		}
+	}
+}
+
+// holdWriter makes the writer of s stop before its first batch until n requests have
+// started and had time to queue behind it; release lets it go. It must be called
+// before the first write.
+func holdWriter(s *Store, started *atomic.Int64, n int64) (release func()) {
+	ch := make(chan struct{})
+	var once sync.Once
+	s.beforeBatch = func() {
+		once.Do(func() {
+			<-ch
+			for started.Load() < n {
+				time.Sleep(time.Millisecond)
+			}
+			// The goroutines have called Put; give them time to block on the hand-over.
+			time.Sleep(50 * time.Millisecond)
+		})
+	}
+	return func() { close(ch) }
+}
+
+func TestGroupCommit_BatchesUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, newPath(t))
+	ctx := context.Background()
+	const n = 64
+	var started atomic.Int64
+	release := holdWriter(s, &started, n)
+
+	revs := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Add(1)
+			var p xraylocal.ResourcePolicy
+			p, errs[i] = s.PutResourcePolicy(ctx, put(scopeA, "p", fmt.Sprintf("writer %d", i), nil))
+			revs[i] = p.Revision
+		}()
+	}
+	release()
+	wg.Wait()
+
+	// Every Put got its own decision against the state left by the ones before it,
+	// also within a batch: the revisions are 1..n, each once.
+	seen := map[int64]bool{}
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+		if revs[i] < 1 || revs[i] > n || seen[revs[i]] {
+			t.Fatalf("put %d got revision %d; revisions so far %v", i, revs[i], seen)
+		}
+		seen[revs[i]] = true
+	}
+	commits := s.commits.Load()
+	t.Logf("%d puts in %d commits", n, commits)
+	if commits >= n {
+		t.Fatalf("%d puts took %d commits, want fewer commits than puts", n, commits)
+	}
+	if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != n {
+		t.Fatalf("after the puts: %+v, want p at revision %d", got, n)
+	}
+}
+
+// TestGroupCommit_DecisionsWithinOneBatch: creates and same-revision updates queued
+// into one batch are decided one after another, as P-8 demands.
+func TestGroupCommit_DecisionsWithinOneBatch(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, newPath(t))
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+	const n = 40
+	var started atomic.Int64
+	release := holdWriter(s, &started, n)
+	before := s.commits.Load()
+
+	var wins, creates atomic.Int64
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Add(1)
+			if i%2 == 0 {
+				_, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "update", str("1")))
+				if err == nil {
+					wins.Add(1)
+				} else if xraylocal.ErrorCodeOf(err) != xraylocal.InvalidPolicyRevisionIdException {
+					t.Errorf("update: %v", err)
+				}
+				return
+			}
+			_, err := s.PutResourcePolicy(ctx, put(scopeA, fmt.Sprintf("new%02d", i), "d", nil))
+			if err == nil {
+				creates.Add(1)
+			} else if xraylocal.ErrorCodeOf(err) != xraylocal.PolicyCountLimitExceededException {
+				t.Errorf("create: %v", err)
+			}
+		}()
+	}
+	release()
+	wg.Wait()
+	if wins.Load() != 1 || creates.Load() != xraylocal.MaxResourcePolicies-1 {
+		t.Errorf("%d updates with revision 1 and %d creates succeeded, want 1 and %d",
+			wins.Load(), creates.Load(), xraylocal.MaxResourcePolicies-1)
+	}
+	if got := list(t, s, scopeA); len(got) != xraylocal.MaxResourcePolicies {
+		t.Errorf("%d policies in the scope, want %d", len(got), xraylocal.MaxResourcePolicies)
+	}
+	t.Logf("%d writes in %d commits", n, s.commits.Load()-before)
+}
+
+func TestCloseThenPut(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, newPath(t))
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	_, errPut := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", nil))
+	_, errList := s.ListResourcePolicies(ctx, scopeA)
+	for name, err := range map[string]error{
+		"put":    errPut,
+		"list":   errList,
+		"delete": s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "p"}),
+		"reset":  s.Reset(ctx),
+		"ping":   s.Ping(ctx),
+	} {
+		if !errors.Is(err, ErrClosed) || !errors.Is(err, xraylocal.ErrUnavailable) {
+			t.Errorf("%s after close: %v, want ErrClosed wrapping ErrUnavailable", name, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("second close: %v", err)
+	}
+}
+
+// TestCloseWhileWriting: Puts racing Close never hang or panic; each is acknowledged or
+// gets ErrClosed, and every acknowledged write is in the file afterwards.
+func TestCloseWhileWriting(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	const writers = 16
+	acked := make([]int64, writers)
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-east-1"}
+			for {
+				p, err := s.PutResourcePolicy(context.Background(), put(scope, "p", "d", nil))
+				if err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("writer %d: %v, want success or ErrClosed", i, err)
+					}
+					return
+				}
+				acked[i] = p.Revision
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("writers still blocked 10s after Close")
+	}
+	s = openTest(t, path)
+	for i := range writers {
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-east-1"}
+		got := list(t, s, scope)
+		var rev int64
+		if len(got) == 1 {
+			rev = got[0].Revision
+		}
+		if rev != acked[i] {
+			t.Errorf("writer %d: revision %d in the file, %d acknowledged", i, rev, acked[i])
+		}
+	}
+}
+
+// TestContextEndsWhileQueued: a write whose context ends before the writer took it
+// returns the context's error and writes nothing.
+func TestContextEndsWhileQueued(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, newPath(t))
+	hold := make(chan struct{})
+	var once sync.Once
+	s.beforeBatch = func() { once.Do(func() { <-hold }) }
+
+	first := make(chan error, 1)
+	go func() {
+		_, err := s.PutResourcePolicy(context.Background(), put(scopeA, "first", "d", nil))
+		first <- err
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.PutResourcePolicy(ctx, put(scopeA, "second", "d", nil))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("put with an ended context: %v, want DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("put returned %v after its context ended", d)
+	}
+	close(hold)
+	if err := <-first; err != nil {
+		t.Fatalf("held put: %v", err)
+	}
+	if got := list(t, s, scopeA); len(got) != 1 || got[0].Name != "first" {
+		t.Fatalf("policies %+v, want only first", got)
+	}
+}
+
+// TestBusyIsUnavailable: a write lock held by another connection beyond the busy timeout
+// is answered as ErrUnavailable (503), while reads go on (WAL).
+func TestBusyIsUnavailable(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s, err := open(context.Background(), path, 100*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+
+	other, err := rawDB(t, path).Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.PutResourcePolicy(ctx, put(scopeA, "p", "d2", nil))
+	if !errors.Is(err, xraylocal.ErrUnavailable) || xraylocal.ErrorCodeOf(err) != xraylocal.ServiceUnavailableException {
+		t.Fatalf("put while another connection holds the write lock: %v, want ErrUnavailable", err)
+	}
+	if got := list(t, s, scopeA); len(got) != 1 || got[0].Document != "d" {
+		t.Fatalf("list while locked: %+v, want p with d", got)
+	}
+	if _, err := other.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d2", nil)); err != nil || p.Revision != 2 {
+		t.Fatalf("put after the lock was released: %+v, %v; want revision 2", p, err)
+	}
+}
+
+// TestDurableAfterKill: writes acknowledged before the process is killed (SIGKILL, no
+// Close, no checkpoint) are in the file. The test runs itself as the child process.
+func TestDurableAfterKill(t *testing.T) {
+	if path := os.Getenv("XRAYLOCAL_SQLITE_KILL_CHILD"); path != "" {
+		killChild(path)
+		return
+	}
+	t.Parallel()
+	path := newPath(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDurableAfterKill$")
+	cmd.Env = append(os.Environ(), "XRAYLOCAL_SQLITE_KILL_CHILD="+path)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var last int64
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if rev, err := strconv.ParseInt(sc.Text(), 10, 64); err == nil {
+			last = rev
+		}
+		if last >= 100 {
+			break
+		}
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if last < 100 {
+		t.Fatalf("child acknowledged only %d writes before it ended", last)
+	}
+	s := openTest(t, path)
+	got := list(t, s, scopeA)
+	if len(got) != 1 || got[0].Revision < last {
+		t.Fatalf("after kill: %+v, want p at revision %d or later", got, last)
+	}
+}
+
+// killChild writes forever, printing each acknowledged revision, until it is killed.
+func killChild(path string) {
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for {
+		p, err := s.PutResourcePolicy(context.Background(), put(scopeA, "p", "d", nil))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Println(p.Revision)
+	}
+}
+
+func BenchmarkPutParallel(b *testing.B) {
+	s := openTest(b, newPath(b))
+	ctx := context.Background()
+	var next atomic.Int64
+	// 16 goroutines per GOMAXPROCS: 32 writers on a 2-core machine, as with 32 clients.
+	b.SetParallelism(16)
+	before := s.commits.Load()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		// Each goroutine writes its own scope, so the count limit never refuses.
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", next.Add(1)), Region: "us-east-1"}
+		req := put(scope, "p", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"xray:*","Resource":"*"}]}`, nil)
+		for pb.Next() {
+			if _, err := s.PutResourcePolicy(ctx, req); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+	if c := s.commits.Load() - before; c > 0 {
+		b.ReportMetric(float64(b.N)/float64(c), "puts/commit")
+	}
+}
+
+func BenchmarkList(b *testing.B) {
+	s := openTest(b, newPath(b))
+	ctx := context.Background()
+	for i := range xraylocal.MaxResourcePolicies {
+		if _, err := s.PutResourcePolicy(ctx, put(scopeA, fmt.Sprintf("p%d", i), `{"Version":"2012-10-17","Statement":[]}`, nil)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if got, err := s.ListResourcePolicies(ctx, scopeA); err != nil || len(got) != xraylocal.MaxResourcePolicies {
+				b.Errorf("list: %d policies, %v", len(got), err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
 }

@@ -137,7 +137,7 @@ func (s *Store) commit(batch []*op) {
 // with nothing written.
 func (s *Store) writeBatch(batch []*op) error {
 	// The batch does not stop for one request's context: the others still want their
-	// writes. The transaction is bounded by busyTimeout and the statements' own work.
+	// writes. The transaction is bounded by the busy timeout and the statements' own work.
 	ctx := context.Background()
 	t, err := s.begin(ctx)
 	if err != nil {
@@ -167,7 +167,7 @@ type tx struct {
 }
 
 // begin starts a write transaction; BEGIN IMMEDIATE (see writerParams) waits up to
-// busyTimeout for the write lock. It returns an error wrapping xraylocal.ErrUnavailable
+// the busy timeout for the write lock. It returns an error wrapping xraylocal.ErrUnavailable
 // when the lock stays taken.
 func (s *Store) begin(ctx context.Context) (*tx, error) {
 	t, err := s.w.BeginTx(ctx, nil)
