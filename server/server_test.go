@@ -194,6 +194,24 @@ func TestW4_EveryResponseHasARequestID(t *testing.T) {
 	}
 }
 
+func TestW5_ErrorWireShape(t *testing.T) {
+	t.Parallel()
+	f := start(t, options{})
+	r := f.do(t, "POST", "/PutResourcePolicy", putBody("p", `{"Version":"2012-10-17"}`))
+	wantError(t, r, 400, xraylocal.MalformedPolicyDocumentException)
+	var body map[string]any
+	if err := json.Unmarshal([]byte(r.body), &body); err != nil {
+		t.Fatal(err)
+	}
+	if len(body) != 3 {
+		t.Errorf("error body %v: want exactly __type, message and Message", body)
+	}
+	if !strings.Contains(body["message"].(string), "Statement") {
+		t.Errorf("message %q does not say what to fix (the missing Statement)", body["message"])
+	}
+	wantError(t, f.do(t, "POST", "/ListResourcePolicies", `{"NextToken":""}`), 400, xraylocal.InvalidRequestException)
+}
+
 func TestW6_UnknownPathIs404(t *testing.T) {
 	t.Parallel()
 	f := start(t, options{})
