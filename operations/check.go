@@ -2,6 +2,7 @@ package operations
 
 import (
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -70,15 +71,28 @@ type seg struct {
 // remembers the first constraint error, which it reports only when the whole body turns
 // out to be well-formed.
 type checker struct {
-	data  []byte
-	pos   int
-	path  []seg
+	data []byte
+	pos  int
+	// path holds the first npath steps to the value being checked: an array, not a
+	// slice, so that the checker stays on the stack. Only model members, items and map
+	// values are steps, so npath never exceeds maxModelDepth.
+	path  [maxModelDepth]seg
+	npath int
 	buf   []byte // scratch for strings with escapes
 	first *xraylocal.Error
 	// syntax is set when the serialization error is one of JSON syntax (tests use it to
 	// compare this scanner with encoding/json's).
 	syntax bool
 }
+
+func (c *checker) push(s seg) {
+	if c.npath < len(c.path) {
+		c.path[c.npath] = s
+	}
+	c.npath++
+}
+
+func (c *checker) pop() { c.npath-- }
 
 func (c *checker) run(in *Shape) *xraylocal.Error {
 	c.skipWS()
@@ -268,14 +282,14 @@ func (c *checker) object(s *Shape, depth int) *xraylocal.Error {
 				if c.first == nil {
 					c.checkString(s.Key, key, true)
 				}
-				c.path = append(c.path, seg{kind: segKey, start: keyStart, end: keyEnd})
+				c.push(seg{kind: segKey, start: keyStart, end: keyEnd})
 				err = c.value(s.Value, depth+1)
-				c.path = c.path[:len(c.path)-1]
+				c.pop()
 			} else if i := memberIndex(s, key); i < 0 {
 				err = c.skip(depth + 1) // W-2: unknown members are ignored.
 			} else {
 				m := &s.Members[i]
-				c.path = append(c.path, seg{kind: segMember, name: m.Name})
+				c.push(seg{kind: segMember, name: m.Name})
 				if c.pos < len(c.data) && c.data[c.pos] == 'n' {
 					// null is an absent member; the last occurrence of a name decides.
 					err = c.literal("null")
@@ -284,7 +298,7 @@ func (c *checker) object(s *Shape, depth int) *xraylocal.Error {
 					err = c.value(m.Shape, depth+1)
 					present |= 1 << i
 				}
-				c.path = c.path[:len(c.path)-1]
+				c.pop()
 			}
 			if err != nil {
 				return err
@@ -328,9 +342,9 @@ func (c *checker) checkStructure(s *Shape, present uint64) {
 	}
 	for i := range s.Members {
 		if m := &s.Members[i]; m.Required && present&(1<<i) == 0 {
-			c.path = append(c.path, seg{kind: segMember, name: m.Name})
+			c.push(seg{kind: segMember, name: m.Name})
 			c.constraint("required member is missing")
-			c.path = c.path[:len(c.path)-1]
+			c.pop()
 			return
 		}
 	}
@@ -364,9 +378,9 @@ func (c *checker) list(s *Shape, depth int) *xraylocal.Error {
 	} else {
 		for {
 			c.skipWS()
-			c.path = append(c.path, seg{kind: segIndex, index: n})
+			c.push(seg{kind: segIndex, index: n})
 			err := c.value(s.Elem, depth+1)
-			c.path = c.path[:len(c.path)-1]
+			c.pop()
 			if err != nil {
 				return err
 			}
@@ -534,6 +548,17 @@ func (c *checker) str(decode bool) ([]byte, *xraylocal.Error) {
 	ascii := true
 	escaped := false
 	for {
+		// Skip 8 bytes at a time while none of them is '"', '\\', a control character
+		// or non-ASCII; this loop is most of the time Check takes on a PolicyDocument.
+		for i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			q := x ^ (lsb * '"')
+			bs := x ^ (lsb * '\\')
+			if ((x-lsb*0x20)&^x|(q-lsb)&^q|(bs-lsb)&^bs|x)&msb != 0 {
+				break
+			}
+			i += 8
+		}
 		if i >= len(d) {
 			c.pos = i
 			return nil, c.syntaxError("unexpected end of JSON input in a string")
@@ -582,6 +607,13 @@ func (c *checker) str(decode bool) ([]byte, *xraylocal.Error) {
 	c.buf = unescape(c.buf[:0], raw)
 	return c.buf, nil
 }
+
+// lsb and msb have the lowest and highest bit of every byte of a uint64 set, for
+// testing 8 bytes at once: (x-lsb*n)&^x&msb is non-zero when a byte of x is below n (n <= 0x80).
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
 
 func isHex4(b []byte) bool {
 	for _, x := range b[:4] {
@@ -677,7 +709,7 @@ func (c *checker) checkString(s *Shape, str []byte, isKey bool) {
 			return
 		}
 	}
-	if s.re != nil && !s.re.Match(str) {
+	if s.re != nil && !s.matchPattern(str) {
 		c.constraint("%s does not match the pattern %s", truncate(string(str)), s.Pattern)
 		return
 	}
@@ -738,7 +770,7 @@ func (c *checker) serialization(format string, args ...any) *xraylocal.Error {
 func (c *checker) syntaxError(format string, args ...any) *xraylocal.Error {
 	c.syntax = true
 	msg := fmt.Sprintf(format, args...)
-	if len(c.path) > 0 {
+	if c.npath > 0 {
 		msg += " in " + c.pathString()
 	}
 	return xraylocal.Errorf(xraylocal.SerializationException, "the request body is not valid JSON: %s", msg)
@@ -846,11 +878,11 @@ func cut(text []byte) string {
 // pathString writes the path of the value being checked, e.g. SamplingRule.Attributes["k"]
 // or SamplingStatisticsDocuments[2].RuleName; "request body" at the top level.
 func (c *checker) pathString() string {
-	if len(c.path) == 0 {
+	if c.npath == 0 {
 		return "request body"
 	}
 	var b strings.Builder
-	for _, s := range c.path {
+	for _, s := range c.path[:min(c.npath, len(c.path))] {
 		switch s.kind {
 		case segMember:
 			if b.Len() > 0 {

@@ -116,6 +116,8 @@ type Shape struct {
 	// match the whole string; re is it compiled, anchored, for RE2.
 	Pattern string
 	re      *regexp.Regexp
+	// class, when set, matches as re does, faster (see newClassMatcher).
+	class *classMatcher
 	// Enum lists a string's allowed values; empty when any value goes.
 	Enum []string
 }
@@ -137,6 +139,37 @@ var byName, byPath = func() (map[string]*Operation, map[string]*Operation) {
 	}
 	return n, p
 }()
+
+func init() {
+	seen := map[*Shape]bool{}
+	var walk func(s *Shape)
+	walk = func(s *Shape) {
+		if s == nil || seen[s] {
+			return
+		}
+		seen[s] = true
+		if s.re != nil {
+			s.class = newClassMatcher(s.re.String())
+		}
+		for _, m := range s.Members {
+			walk(m.Shape)
+		}
+		walk(s.Elem)
+		walk(s.Key)
+		walk(s.Value)
+	}
+	for _, op := range operations {
+		walk(op.Input)
+	}
+}
+
+// matchPattern reports whether str matches the shape's pattern as a whole.
+func (s *Shape) matchPattern(str []byte) bool {
+	if s.class != nil {
+		return s.class.match(str)
+	}
+	return s.re.Match(str)
+}
 
 // ByPath returns the operation whose path is exactly path (e.g. "/TraceSegments"),
 // and false when no operation has that path.
