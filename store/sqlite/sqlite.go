@@ -46,12 +46,13 @@ type Store struct {
 	w *sql.DB // exactly one connection: the writer goroutine's
 	r *sql.DB // read pool; WAL lets readers run while the writer writes
 
-	getStmt    *sql.Stmt // on w
-	upsertStmt *sql.Stmt // on w
-	deleteStmt *sql.Stmt // on w
-	resetStmt  *sql.Stmt // on w
-	listStmt   *sql.Stmt // on r
-	pingStmt   *sql.Stmt // on r
+	scopeStmt   *sql.Stmt // on w
+	versionStmt *sql.Stmt // on w
+	upsertStmt  *sql.Stmt // on w
+	deleteStmt  *sql.Stmt // on w
+	resetStmt   *sql.Stmt // on w
+	listStmt    *sql.Stmt // on r
+	pingStmt    *sql.Stmt // on r
 
 	ops     chan *op      // unbuffered: a send succeeds only when the writer takes it
 	closing chan struct{} // closed by Close: no new writes are taken after the drain
@@ -63,6 +64,8 @@ type Store struct {
 	// commits counts the write transactions committed; tests compare it with the
 	// number of requests to see group commit at work.
 	commits atomic.Int64
+	// cache is the writer goroutine's copy of the scopes it has read or written.
+	cache cache
 	// beforeBatch, when set before the first write, runs in the writer goroutine
 	// after it took the first request of a batch and before it collects the rest.
 	// Tests use it to hold the writer until requests queue up.
@@ -167,7 +170,8 @@ func (s *Store) openDBs(ctx context.Context) error {
 		stmt  **sql.Stmt
 		query string
 	}{
-		{s.w, &s.getStmt, getQuery},
+		{s.w, &s.scopeStmt, listQuery},
+		{s.w, &s.versionStmt, versionQuery},
 		{s.w, &s.upsertStmt, upsertQuery},
 		{s.w, &s.deleteStmt, deleteQuery},
 		{s.w, &s.resetStmt, resetQuery},
@@ -247,14 +251,10 @@ func syncDir(dir string) error {
 }
 
 const (
-	// getQuery reads, in one statement, the policy a write names (NULLs when there is
-	// none) and the number of policies in its scope: what DecidePut needs.
-	getQuery = `SELECT
-		(SELECT count(*) FROM policies WHERE account = ?1 AND region = ?2),
-		p.document, p.revision, p.updated_unix_micros
-	FROM (SELECT 1) LEFT JOIN policies AS p
-		ON p.account = ?1 AND p.region = ?2 AND p.name = ?3`
-	upsertQuery = `INSERT INTO policies (account, region, name, document, revision, updated_unix_micros)
+	// versionQuery changes value whenever another connection, in this process or
+	// another, has committed since this connection's previous transaction.
+	versionQuery = `PRAGMA data_version`
+	upsertQuery  = `INSERT INTO policies (account, region, name, document, revision, updated_unix_micros)
 	VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 	ON CONFLICT (account, region, name) DO UPDATE SET
 		document = excluded.document,
@@ -303,19 +303,26 @@ func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope)
 	if err != nil {
 		return nil, wrap("list policies", err)
 	}
+	out, err := scanPolicies(rows)
+	return out, wrap("list policies", err)
+}
+
+// scanPolicies reads and closes rows of listQuery. It returns an empty, non-nil slice
+// when there are none, or the first error.
+func scanPolicies(rows *sql.Rows) ([]xraylocal.ResourcePolicy, error) {
 	defer rows.Close()
 	out := make([]xraylocal.ResourcePolicy, 0, xraylocal.MaxResourcePolicies)
 	for rows.Next() {
 		var p xraylocal.ResourcePolicy
 		var micros int64
 		if err := rows.Scan(&p.Name, &p.Document, &p.Revision, &micros); err != nil {
-			return nil, wrap("read listed policy", err)
+			return nil, err
 		}
 		p.LastUpdated = fromMicros(micros)
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, wrap("list policies", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -347,7 +354,7 @@ func (s *Store) Close() error {
 // connection is the last and checkpoints with synchronous=FULL. It returns the first error.
 func (s *Store) closeDBs() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.listStmt, s.pingStmt, s.getStmt, s.upsertStmt, s.deleteStmt, s.resetStmt} {
+	for _, st := range []*sql.Stmt{s.listStmt, s.pingStmt, s.scopeStmt, s.versionStmt, s.upsertStmt, s.deleteStmt, s.resetStmt} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

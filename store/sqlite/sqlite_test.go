@@ -273,12 +273,16 @@ func TestP8_TwoStoresOneFile(t *testing.T) {
 	path := newPath(t)
 	stores := []*Store{openTest(t, path), openTest(t, path)}
 	ctx := context.Background()
-	if _, err := stores[0].PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
-		t.Fatal(err)
-	}
-	// L-4 across stores: the other one sees the acknowledged write at once.
-	if got := list(t, stores[1], scopeA); len(got) != 1 || got[0].Revision != 1 {
-		t.Fatalf("second store lists %+v, want p at revision 1", got)
+	// Alternate sequential writes first: each store must see the other's writes at once
+	// (L-4) and decide on them, whatever it remembers of the scope.
+	for i := range 3 {
+		p, err := stores[i%2].PutResourcePolicy(ctx, put(scopeA, "p", "d", str(strconv.Itoa(i))))
+		if err != nil || p.Revision != int64(i+1) {
+			t.Fatalf("put %d through store %d: %+v, %v; want revision %d", i, i%2, p, err, i+1)
+		}
+		if got := list(t, stores[(i+1)%2], scopeA); len(got) != 1 || got[0].Revision != int64(i+1) {
+			t.Fatalf("store %d lists %+v after put %d, want p at revision %d", (i+1)%2, got, i, i+1)
+		}
 	}
 
 	const n = 32
@@ -288,7 +292,7 @@ func TestP8_TwoStoresOneFile(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = stores[i%2].PutResourcePolicy(ctx, put(scopeA, "p", fmt.Sprintf("writer %d", i), str("1")))
+			_, errs[i] = stores[i%2].PutResourcePolicy(ctx, put(scopeA, "p", fmt.Sprintf("writer %d", i), str("3")))
 		}()
 	}
 	wg.Wait()
@@ -302,11 +306,19 @@ func TestP8_TwoStoresOneFile(t *testing.T) {
 		}
 	}
 	if wins != 1 {
-		t.Fatalf("%d of %d puts with expected revision 1 succeeded through two stores, want exactly 1", wins, n)
+		t.Fatalf("%d of %d puts with expected revision 3 succeeded through two stores, want exactly 1", wins, n)
 	}
 	for i, s := range stores {
-		if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != 2 {
-			t.Errorf("store %d lists %+v, want p at revision 2", i, got)
+		if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != 4 {
+			t.Errorf("store %d lists %+v, want p at revision 4", i, got)
+		}
+	}
+
+	// Both stores start the creates knowing part of the scope: 2 policies, one
+	// written by each.
+	for i := range 2 {
+		if _, err := stores[i].PutResourcePolicy(ctx, put(scopeB, fmt.Sprintf("seed%d", i), "d", nil)); err != nil {
+			t.Fatal(err)
 		}
 	}
 
@@ -330,9 +342,9 @@ func TestP8_TwoStoresOneFile(t *testing.T) {
 		}
 	}
 	for i, s := range stores {
-		if got := list(t, s, scopeB); wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
+		if got := list(t, s, scopeB); wins != xraylocal.MaxResourcePolicies-2 || len(got) != xraylocal.MaxResourcePolicies {
 			t.Errorf("store %d: %d creates succeeded and %d policies exist, want %d and %d",
-				i, wins, len(got), xraylocal.MaxResourcePolicies, xraylocal.MaxResourcePolicies)
+				i, wins, len(got), xraylocal.MaxResourcePolicies-2, xraylocal.MaxResourcePolicies)
 		}
 	}
 }
@@ -704,4 +716,38 @@ func BenchmarkList(b *testing.B) {
 	})
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lists/s")
+}
+
+// TestWriterCache: the writer decides from its cache while nobody else writes the file,
+// and reads the file again as soon as another connection has committed.
+func TestWriterCache(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	ctx := context.Background()
+	for i := range 20 {
+		if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", nil)); err != nil {
+			t.Fatalf("put %d: %v", i, err)
+		}
+	}
+	if loads := s.cache.loads; loads != 1 {
+		t.Errorf("20 puts in one scope read it from the file %d times, want 1", loads)
+	}
+
+	// Another connection changes the policy behind the writer's back.
+	db := rawDB(t, path)
+	if _, err := db.Exec(`UPDATE policies SET revision = 100, document = 'outside'`); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", str("100")))
+	if err != nil || p.Revision != 101 {
+		t.Fatalf("put after an outside write: %+v, %v; want revision 101", p, err)
+	}
+	if _, err := db.Exec(`DELETE FROM policies`); err != nil {
+		t.Fatal(err)
+	}
+	err = s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "p"})
+	if xraylocal.ErrorCodeOf(err) != xraylocal.InvalidRequestException {
+		t.Fatalf("delete after an outside delete: %v, want InvalidRequestException", err)
+	}
 }

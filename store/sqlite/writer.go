@@ -135,7 +135,7 @@ func (s *Store) commit(batch []*op) {
 // writeBatch decides and writes every op of batch in one transaction and commits it,
 // leaving each op's answer in its res. It returns the error that failed the whole batch,
 // with nothing written.
-func (s *Store) writeBatch(batch []*op) error {
+func (s *Store) writeBatch(batch []*op) (err error) {
 	// The batch does not stop for one request's context: the others still want their
 	// writes. The transaction is bounded by the busy timeout and the statements' own work.
 	ctx := context.Background()
@@ -144,6 +144,15 @@ func (s *Store) writeBatch(batch []*op) error {
 		return err
 	}
 	defer t.rollback()
+	defer func() {
+		if err != nil {
+			// The cache may hold writes that were rolled back.
+			s.cache.drop()
+		}
+	}()
+	if err := t.checkCache(ctx); err != nil {
+		return err
+	}
 	for _, o := range batch {
 		if !o.state.CompareAndSwap(queued, taken) {
 			o.res = result{err: context.Canceled} // nobody waits for it any more
@@ -160,10 +169,11 @@ func (s *Store) writeBatch(batch []*op) error {
 	return nil
 }
 
-// tx is a write transaction with the writer's prepared statements bound to it.
+// tx is a write transaction with the writer's prepared statements and cache bound to it.
 type tx struct {
 	*sql.Tx
-	get, upsert, del, reset *sql.Stmt
+	scope, version, upsert, del, reset *sql.Stmt
+	cache                              *cache
 }
 
 // begin starts a write transaction; BEGIN IMMEDIATE (see writerParams) waits up to
@@ -175,11 +185,13 @@ func (s *Store) begin(ctx context.Context) (*tx, error) {
 		return nil, wrap("begin write transaction", err)
 	}
 	return &tx{
-		Tx:     t,
-		get:    t.StmtContext(ctx, s.getStmt),
-		upsert: t.StmtContext(ctx, s.upsertStmt),
-		del:    t.StmtContext(ctx, s.deleteStmt),
-		reset:  t.StmtContext(ctx, s.resetStmt),
+		Tx:      t,
+		scope:   t.StmtContext(ctx, s.scopeStmt),
+		version: t.StmtContext(ctx, s.versionStmt),
+		upsert:  t.StmtContext(ctx, s.upsertStmt),
+		del:     t.StmtContext(ctx, s.deleteStmt),
+		reset:   t.StmtContext(ctx, s.resetStmt),
+		cache:   &s.cache,
 	}, nil
 }
 
@@ -197,7 +209,9 @@ func (t *tx) apply(ctx context.Context, o *op) error {
 	case o.del != nil:
 		o.res, err = t.remove(ctx, *o.del)
 	case o.reset:
-		_, err = t.reset.ExecContext(ctx)
+		if _, err = t.reset.ExecContext(ctx); err == nil {
+			t.cache.dropScopes()
+		}
 		err = wrap("remove every policy", err)
 	}
 	if err != nil && statementOnly(err) {
@@ -211,11 +225,15 @@ func (t *tx) apply(ctx context.Context, o *op) error {
 // client (the stored policy, or the decision's error with nothing written), or a
 // database error.
 func (t *tx) put(ctx context.Context, req xraylocal.PutRequest) (result, error) {
-	current, count, err := t.current(ctx, req.Scope, req.Name)
+	policies, err := t.policies(ctx, req.Scope)
 	if err != nil {
 		return result{}, err
 	}
-	next, refused := xraylocal.DecidePut(req, current, count)
+	var current *xraylocal.ResourcePolicy
+	if p, ok := policies[req.Name]; ok {
+		current = &p
+	}
+	next, refused := xraylocal.DecidePut(req, current, len(policies))
 	if refused != nil {
 		return result{err: refused}, nil
 	}
@@ -225,15 +243,20 @@ func (t *tx) put(ctx context.Context, req xraylocal.PutRequest) (result, error) 
 		next.Revision, toMicros(next.LastUpdated)); err != nil {
 		return result{}, wrap("write policy", err)
 	}
+	policies[req.Name] = next
 	return result{policy: next}, nil
 }
 
 // remove decides req with DecideDelete and removes the policy. It returns the answer for
 // the client (nil, or the decision's error with nothing removed), or a database error.
 func (t *tx) remove(ctx context.Context, req xraylocal.DeleteRequest) (result, error) {
-	current, _, err := t.current(ctx, req.Scope, req.Name)
+	policies, err := t.policies(ctx, req.Scope)
 	if err != nil {
 		return result{}, err
+	}
+	var current *xraylocal.ResourcePolicy
+	if p, ok := policies[req.Name]; ok {
+		current = &p
 	}
 	if refused := xraylocal.DecideDelete(req, current); refused != nil {
 		return result{err: refused}, nil
@@ -241,29 +264,80 @@ func (t *tx) remove(ctx context.Context, req xraylocal.DeleteRequest) (result, e
 	if _, err := t.del.ExecContext(ctx, req.Account, req.Region, req.Name); err != nil {
 		return result{}, wrap("remove policy", err)
 	}
+	delete(policies, req.Name)
 	return result{}, nil
 }
 
-// current returns the policy name of scope (nil when there is none) and the number of
-// policies in scope, or an error saying what failed.
-func (t *tx) current(ctx context.Context, scope xraylocal.Scope, name string) (*xraylocal.ResourcePolicy, int, error) {
-	var (
-		count    int
-		document sql.NullString
-		revision sql.NullInt64
-		micros   sql.NullInt64
-	)
-	if err := t.get.QueryRowContext(ctx, scope.Account, scope.Region, name).
-		Scan(&count, &document, &revision, &micros); err != nil {
-		return nil, 0, wrap("read current policy", err)
+// The writer's cache.
+//
+// Deciding a write needs the policies of its scope: the one it names and their count.
+// Reading them costs a statement per write, as much as the write itself, so the writer
+// keeps the scopes it has read or written in memory, updated with each of its writes.
+// That copy is right only while no other connection writes the file. At the start of
+// each batch, holding the write lock, the writer reads PRAGMA data_version, which
+// changes when another connection (another Store, another process, a sqlite3 shell)
+// has committed since this connection's last transaction; the cache is then dropped.
+// A failed batch drops it too, since it may hold writes that were rolled back.
+
+// maxCachedScopes bounds the cache's memory: about 5 policies of up to 5 KiB per scope.
+const maxCachedScopes = 4096
+
+// cache is owned by the writer goroutine; nothing else touches it.
+type cache struct {
+	valid   bool  // version was read and scopes match the file as of then
+	version int64 // PRAGMA data_version after the writer's last commit
+	scopes  map[xraylocal.Scope]map[string]xraylocal.ResourcePolicy
+	loads   int64 // scopes read from the file; tests check the cache is used
+}
+
+func (c *cache) drop() {
+	c.valid = false
+	c.dropScopes()
+}
+
+func (c *cache) dropScopes() { c.scopes = nil }
+
+// checkCache drops the cache when another connection committed since the writer's last
+// transaction. It returns an error saying what failed.
+func (t *tx) checkCache(ctx context.Context) error {
+	var version int64
+	if err := t.version.QueryRowContext(ctx).Scan(&version); err != nil {
+		return wrap("read data version", err)
 	}
-	if !revision.Valid {
-		return nil, count, nil
+	if !t.cache.valid || version != t.cache.version {
+		t.cache.dropScopes()
 	}
-	return &xraylocal.ResourcePolicy{
-		Name: name, Document: document.String, Revision: revision.Int64,
-		LastUpdated: fromMicros(micros.Int64),
-	}, count, nil
+	// Commits of this connection leave data_version as it is, so the value stays
+	// right for the next batch unless someone else commits.
+	t.cache.valid, t.cache.version = true, version
+	return nil
+}
+
+// policies returns the policies of scope by name, from the cache or read from the file
+// into it. The caller may change the map to match its writes. It returns an error
+// saying what failed.
+func (t *tx) policies(ctx context.Context, scope xraylocal.Scope) (map[string]xraylocal.ResourcePolicy, error) {
+	if m, ok := t.cache.scopes[scope]; ok {
+		return m, nil
+	}
+	rows, err := t.scope.QueryContext(ctx, scope.Account, scope.Region)
+	if err != nil {
+		return nil, wrap("read the scope's policies", err)
+	}
+	list, err := scanPolicies(rows)
+	if err != nil {
+		return nil, wrap("read the scope's policies", err)
+	}
+	m := make(map[string]xraylocal.ResourcePolicy, len(list))
+	for _, p := range list {
+		m[p.Name] = p
+	}
+	if t.cache.scopes == nil || len(t.cache.scopes) >= maxCachedScopes {
+		t.cache.scopes = map[xraylocal.Scope]map[string]xraylocal.ResourcePolicy{}
+	}
+	t.cache.scopes[scope] = m
+	t.cache.loads++
+	return m, nil
 }
 
 // statementOnly reports whether err is a failure SQLite confines to the statement that
