@@ -1,0 +1,69 @@
+package sigv4
+
+import (
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/xraylocal/xraylocal"
+)
+
+// FuzzParseAuthorization: no Authorization header makes the parser or Authenticate panic;
+// the parser fails only with IncompleteSignatureException; what it accepts is complete,
+// signs host, and reads back the same when written out again; open mode never refuses;
+// strict mode refuses only with one of the four authentication errors.
+// Seed corpus: testdata/fuzz/FuzzParseAuthorization.
+func FuzzParseAuthorization(f *testing.F) {
+	open := newAuth(f, ModeOpen, t0)
+	strict := newAuth(f, ModeStrict, t0)
+	authErrors := []xraylocal.ErrorCode{
+		xraylocal.MissingAuthenticationTokenException, xraylocal.IncompleteSignatureException,
+		xraylocal.UnrecognizedClientException, xraylocal.InvalidSignatureException,
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		cl, err := parseAuthorization(header)
+		if err != nil {
+			var e *xraylocal.Error
+			if !errors.As(err, &e) || e.Code != xraylocal.IncompleteSignatureException {
+				t.Fatalf("parse error = %v, want IncompleteSignatureException", err)
+			}
+		} else {
+			c := cl.Credential
+			if c.AccessKeyID == "" || c.Date == "" || c.Region == "" || c.Service == "" || cl.Signature == "" || len(cl.SignedHeaders) == 0 {
+				t.Fatalf("accepted an incomplete header %q: %+v", header, cl)
+			}
+			if !slices.Contains(cl.SignedHeaders, "host") && !slices.Contains(cl.SignedHeaders, ":authority") {
+				t.Fatalf("accepted %q, which does not sign host", header)
+			}
+			again := algorithm + " Credential=" + c.AccessKeyID + "/" + c.scope() +
+				", SignedHeaders=" + strings.Join(cl.SignedHeaders, ";") + ", Signature=" + cl.Signature
+			cl2, err := parseAuthorization(again)
+			if err != nil {
+				t.Fatalf("written out again as %q, no longer parses: %v", again, err)
+			}
+			if diff := cmp.Diff(cl, cl2); diff != "" {
+				t.Fatalf("written out again as %q, reads differently (-first +again):\n%s", again, diff)
+			}
+		}
+
+		req := httptest.NewRequest("POST", "http://localhost:4566/TraceSegments", strings.NewReader("{}"))
+		req.Header["Authorization"] = []string{header}
+		req.Header.Set("X-Amz-Date", t0.Format(amzDateLayout))
+		c, err := open.Authenticate(req, []byte("{}"))
+		if err != nil || c.Account == "" || c.Region == "" || c.PrincipalARN == "" {
+			t.Fatalf("open mode: caller %+v, error %v; want a caller and no error", c, err)
+		}
+		_, err = strict.Authenticate(req, []byte("{}"))
+		var e *xraylocal.Error
+		if err == nil {
+			t.Fatalf("strict mode accepted %q, which no listed key signed", header)
+		}
+		if !errors.As(err, &e) || !slices.Contains(authErrors, e.Code) {
+			t.Fatalf("strict mode: error %v, want one of %v", err, authErrors)
+		}
+	})
+}
