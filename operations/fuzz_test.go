@@ -140,3 +140,37 @@ func TestPatternFastPath(t *testing.T) {
 func compileForTest(pattern string) (*regexp.Regexp, error) {
 	return regexp.Compile("^(?:" + pattern + ")$")
 }
+
+// TestCheckEveryPrefix cuts valid bodies at every byte: each cut that is not valid JSON
+// is a SerializationException, and none panics.
+func TestCheckEveryPrefix(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, op, body string
+	}{
+		{name: "resource policy", op: "PutResourcePolicy", body: string(realisticPut)},
+		{name: "sampling targets", op: "GetSamplingTargets",
+			body: `{"SamplingStatisticsDocuments":[{"RuleName":"r","ClientID":"0123456789abcdef01234567","Timestamp":1.5e9,"RequestCount":-0,"SampledCount":0}]}`},
+		{name: "sampling rule with a map", op: "CreateSamplingRule",
+			body: `{"SamplingRule":{"Attributes":{"k\u00e9":"v\ud83d\ude00"},"FixedRate":"NaN"},"Tags":[]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			op, _ := ByName(tt.op)
+			if !json.Valid([]byte(tt.body)) {
+				t.Fatalf("the whole body is not valid JSON")
+			}
+			for n := 1; n < len(tt.body); n++ {
+				prefix := []byte(tt.body[:n])
+				if json.Valid(prefix) {
+					continue
+				}
+				got := resultOf(op.Check(prefix))
+				if got.Code != xraylocal.SerializationException {
+					t.Errorf("Check(%q) = %+v, want a SerializationException", prefix, got)
+				}
+			}
+		})
+	}
+}

@@ -3,7 +3,7 @@
 //
 // The table (table_gen.go) is generated from AWS's service model, checked in as
 // model/xray-2016-04-12-service-2.json; it holds facts only: each operation's name, path,
-// method, body limit and input shape tree. Rules of ../shared/spec/resource-policies.md:
+// method, body limit and input shape tree. The wire rules of the resource-policies spec:
 //
 //   - W-1: every operation is POST on the path of the model's http.requestUri
 //     (PutResourcePolicy is /PutResourcePolicy, PutTraceSegments is /TraceSegments).
@@ -12,10 +12,15 @@
 //     matched exactly (case-sensitive); unknown members are ignored but must still be
 //     well-formed JSON. A body that is not a JSON object, is not valid JSON or UTF-8, or has
 //     a member of the wrong JSON type anywhere is SerializationException (decided).
+//   - W-3: timestamps are epoch seconds as JSON numbers (fractions allowed); a string
+//     for a timestamp is a SerializationException.
 //   - W-7: then the model's constraints: required members (JSON null counts as absent),
 //     string lengths in Unicode code points (as Smithy's @length counts), list and map
-//     sizes, numeric ranges, enums and patterns (whole-string matches), answered with
-//     InvalidRequestException naming the member path and the constraint (decided).
+//     sizes, numeric ranges, enums and patterns, answered with InvalidRequestException
+//     naming the member path and the constraint (decided). The model's patterns are Java
+//     regular expressions that must match the whole string; they are compiled anchored,
+//     ^(?:pattern)$, for Go's RE2, whose \w is ASCII-only as Java's is (rule P-1). The
+//     generator refuses a pattern RE2 cannot compile or would read differently.
 //   - W-8: MaxBodyBytes is 8 MiB for PutTraceSegments, 1 MiB for every other operation
 //     (decided); the HTTP edge enforces it with RequestEntityTooLargeException.
 //
@@ -23,11 +28,10 @@
 // anywhere; of several constraint errors the first in document order is reported.
 // integer and long members take JSON integer literals only (no fraction or exponent)
 // within int32 or int64. float and double members take JSON numbers, and the strings
-// "NaN", "Infinity" and "-Infinity" that restJson1 defines for them. Timestamps take JSON
-// numbers only (epoch seconds, fractions allowed; W-3). A null inside a list or as a map
+// "NaN", "Infinity" and "-Infinity" that restJson1 defines for them. A null inside a list or as a map
 // value is a SerializationException (the model's lists and maps are dense). A union must
 // set exactly one of its members (InvalidRequestException). JSON nested deeper than the
-// model allows plus a margin (maxDepth) is a SerializationException, so hostile nesting
+// model allows plus a margin (maxDepth, 36 levels) is a SerializationException, so hostile nesting
 // costs neither stack nor more than linear time. When a member appears twice in one
 // object, both values are checked and the last decides whether it is present.
 package operations
