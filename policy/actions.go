@@ -53,6 +53,25 @@ func Operations() []string {
 	return out
 }
 
+// lowerOperations holds xrayOperations in lower case, in the same order.
+var lowerOperations = func() []string {
+	out := make([]string, len(xrayOperations))
+	for i, op := range xrayOperations {
+		out[i] = lowerASCII(op)
+	}
+	return out
+}()
+
+// lowerOperationName maps each operation name as the model spells it to its
+// lower case, sparing an allocation for the usual spelling.
+var lowerOperationName = func() map[string]string {
+	m := make(map[string]string, len(xrayOperations))
+	for i, op := range xrayOperations {
+		m[op] = lowerOperations[i]
+	}
+	return m
+}()
+
 // operationByLower maps each operation name in lower case to its spelling in the model.
 var operationByLower = func() map[string]string {
 	m := make(map[string]string, len(xrayOperations))

@@ -23,21 +23,43 @@ type compiledARN struct {
 	whole      pattern   // used when it is not
 }
 
-func newARNPattern(t template) arnPattern {
+func newARNPattern(t template, a *arena) arnPattern {
 	p := arnPattern{tmpl: t}
-	if !t.vars {
+	switch {
+	case t.parts == nil:
+		p.static = compileARNText(t.raw, a)
+	case !t.vars:
 		p.static, _ = compileARN(&t, Context{})
 	}
 	return p
+}
+
+// compileARNText compiles plain policy text.
+func compileARNText(s string, a *arena) compiledARN {
+	if strings.Count(s, ":") < arnComponents-1 {
+		return compiledARN{whole: compilePatternIn(s, a)}
+	}
+	c := compiledARN{components: make([]pattern, 0, arnComponents)}
+	for i := 0; i < arnComponents-1; i++ {
+		j := strings.IndexByte(s, ':')
+		c.components = append(c.components, compilePatternIn(s[:j], a))
+		s = s[j+1:]
+	}
+	c.components = append(c.components, compilePatternIn(s, a))
+	return c
 }
 
 // compileARN splits the template at the first five colons of its own text (a
 // colon inside a variable's value does not split), then compiles each component.
 func compileARN(t *template, ctx Context) (compiledARN, bool) {
 	var whole patternBuilder
+	parts := t.parts
+	if parts == nil {
+		parts = []templatePart{{kind: partText, text: t.raw}}
+	}
 	comps := make([]patternBuilder, 1, arnComponents)
-	for i := range t.parts {
-		part := &t.parts[i]
+	for i := range parts {
+		part := &parts[i]
 		switch part.kind {
 		case partText:
 			whole.wild(part.text)
@@ -78,6 +100,11 @@ func compileARN(t *template, ctx Context) (compiledARN, bool) {
 func (p *arnPattern) match(value string, ctx Context) bool {
 	c := &p.static
 	if p.tmpl.vars {
+		if text, ok, plain := p.tmpl.renderText(ctx); plain {
+			// The variables' values hold no wildcard characters and no colons, so
+			// the rendered text reads as policy text with the same meaning.
+			return ok && matchARNText(text, value)
+		}
 		dyn, ok := compileARN(&p.tmpl, ctx)
 		if !ok {
 			return false
@@ -102,4 +129,20 @@ func (c *compiledARN) match(value string) bool {
 		value = value[j+1:]
 	}
 	return c.components[arnComponents-1].match(value)
+}
+
+// matchARNText matches value against policy text pat without compiling it.
+func matchARNText(pat, value string) bool {
+	if strings.Count(pat, ":") < arnComponents-1 {
+		return globMatch(pat, value)
+	}
+	for i := 0; i < arnComponents-1; i++ {
+		j := strings.IndexByte(pat, ':')
+		k := strings.IndexByte(value, ':')
+		if k < 0 || !globMatch(pat[:j], value[:k]) {
+			return false
+		}
+		pat, value = pat[j+1:], value[k+1:]
+	}
+	return globMatch(pat, value)
 }

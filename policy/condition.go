@@ -151,7 +151,7 @@ type condValue struct {
 
 // parseConditionValue converts one JSON scalar for op. text is the string, or the
 // JSON text of a number or boolean (rule V-10: those compare as their JSON text).
-func parseConditionValue(op *operator, v jsonValue, variables bool) (condValue, error) {
+func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (condValue, error) {
 	text := v.text
 	switch op.family {
 	case famString, famStringIgnoreCase, famStringLike, famARN:
@@ -161,10 +161,12 @@ func parseConditionValue(op *operator, v jsonValue, variables bool) (condValue, 
 		}
 		cv := condValue{tmpl: t}
 		switch {
+		case op.family == famStringLike && t.parts == nil:
+			cv.like = compilePatternIn(t.raw, a)
 		case op.family == famStringLike && !t.vars:
 			cv.like, _ = t.pattern(Context{})
 		case op.family == famARN:
-			cv.arn = newARNPattern(t)
+			cv.arn = newARNPattern(t, a)
 		}
 		return cv, nil
 	case famNumeric:
@@ -436,6 +438,9 @@ func (c *condition) matchOne(q *requestValue, v *condValue, ctx Context) bool {
 	case famStringLike:
 		if !v.tmpl.vars {
 			return v.like.match(q.s)
+		}
+		if text, ok, plain := v.tmpl.renderText(ctx); plain {
+			return ok && globMatch(text, q.s)
 		}
 		p, ok := v.tmpl.pattern(ctx)
 		return ok && p.match(q.s)

@@ -46,3 +46,30 @@ type Request struct {
 	Resource  string // an ARN, or "*" for actions without a resource
 	Context   Context
 }
+
+// wellKnownKeys are global condition keys (IAM User Guide, "AWS global condition
+// context keys") and the service keys X-Ray's documented policies use, mapped to
+// their lower case so that reading them from a policy allocates nothing.
+var wellKnownKeys = func() map[string]string {
+	keys := []string{
+		"aws:CalledVia", "aws:CurrentTime", "aws:EpochTime", "aws:PrincipalAccount",
+		"aws:PrincipalArn", "aws:PrincipalIsAWSService", "aws:PrincipalOrgID",
+		"aws:PrincipalServiceName", "aws:PrincipalType", "aws:RequestedRegion",
+		"aws:ResourceAccount", "aws:SecureTransport", "aws:SourceAccount", "aws:SourceArn",
+		"aws:SourceIp", "aws:SourceOrgID", "aws:SourceVpc", "aws:SourceVpce", "aws:TagKeys",
+		"aws:userid", "aws:username", "aws:ViaAWSService", "logs:LogGeneratingResourceArns",
+	}
+	m := make(map[string]string, len(keys))
+	for _, k := range keys {
+		m[k] = lowerASCII(k)
+	}
+	return m
+}()
+
+// lowerKey returns a condition key in lower case.
+func lowerKey(k string) string {
+	if l, ok := wellKnownKeys[k]; ok {
+		return l
+	}
+	return lowerASCII(k)
+}

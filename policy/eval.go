@@ -1,5 +1,7 @@
 package policy
 
+import "strings"
+
 // StatementRef names a statement that decided a request.
 type StatementRef struct {
 	Policy    int // index of the policy among those evaluated together (0 for a single policy)
@@ -31,6 +33,7 @@ func (p *Policy) Evaluate(req *Request) Result {
 // skipped.
 func Evaluate(policies []*Policy, req *Request) Result {
 	action := lowerASCII(req.Action)
+	who := newCaller(&req.Principal)
 	var allows, denies []StatementRef
 	for pi, pol := range policies {
 		if pol == nil {
@@ -41,7 +44,7 @@ func Evaluate(policies []*Policy, req *Request) Result {
 			if st.Effect == EffectAllow && len(denies) > 0 {
 				continue // an Allow cannot change the outcome any more
 			}
-			if !st.applies(req, action) {
+			if !st.applies(req, &who, action) {
 				continue
 			}
 			ref := StatementRef{Policy: pi, Position: st.Position, Sid: st.Sid, Statement: st}
@@ -66,14 +69,14 @@ func Evaluate(policies []*Policy, req *Request) Result {
 // policy elements reference: elements are AND'ed; within Condition, operators
 // and keys are AND'ed and each key's values are OR'ed). action is the request's
 // action in lower case.
-func (s *Statement) applies(req *Request, action string) bool {
+func (s *Statement) applies(req *Request, who *caller, action string) bool {
 	if s.Effect != EffectAllow && s.Effect != EffectDeny {
 		return false
 	}
-	if s.principals.matches(&req.Principal) == s.notPrincipal {
+	if s.principals.matches(who) == s.notPrincipal {
 		return false
 	}
-	if anyPattern(s.actions, action) == s.notAction {
+	if matchAction(s.actions, action) == s.notAction {
 		return false
 	}
 	if anyARN(s.resources, req.Resource, req.Context) == s.notResource {
@@ -87,9 +90,12 @@ func (s *Statement) applies(req *Request, action string) bool {
 	return true
 }
 
-func anyPattern(ps []pattern, s string) bool {
+// matchAction matches a lower-case request action against an Action element.
+func matchAction(ps []actionPattern, action string) bool {
+	service, name, ok := strings.Cut(action, ":")
+	xray := ok && service == "xray"
 	for i := range ps {
-		if ps[i].match(s) {
+		if ps[i].all || (xray && ps[i].name.match(name)) {
 			return true
 		}
 	}

@@ -63,11 +63,19 @@ type jsonReader struct {
 	s   string
 	pos int
 	err error
+	// Members and items of the containers being read are collected here, then
+	// copied into one exactly sized slice per container when it closes.
+	members []jsonMember
+	items   []jsonValue
+	a       *arena
 }
 
 // parseJSON parses s as exactly one JSON value.
-func parseJSON(s string) (jsonValue, error) {
-	r := &jsonReader{s: s}
+func parseJSON(s string, a *arena) (jsonValue, error) {
+	if a == nil {
+		a = &arena{}
+	}
+	r := &jsonReader{s: s, a: a}
 	r.space()
 	v := r.value(0)
 	if r.err == nil {
@@ -319,17 +327,25 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	return v, true
 }
 
-func (r *jsonReader) array(depth int) jsonValue {
+func (r *jsonReader) array(depth int) (v jsonValue) {
 	r.pos++
-	v := jsonValue{kind: jsonArray}
+	v = jsonValue{kind: jsonArray}
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == ']' {
 		r.pos++
 		return v
 	}
+	start := len(r.items)
+	defer func() {
+		v.items = take(&r.a.items, len(r.items)-start)
+		copy(v.items, r.items[start:])
+		clear(r.items[start:])
+		r.items = r.items[:start]
+	}()
 	for r.err == nil {
 		r.space()
-		v.items = append(v.items, r.value(depth+1))
+		item := r.value(depth + 1)
+		r.items = append(r.items, item)
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated array")
@@ -348,14 +364,21 @@ func (r *jsonReader) array(depth int) jsonValue {
 	return v
 }
 
-func (r *jsonReader) object(depth int) jsonValue {
+func (r *jsonReader) object(depth int) (v jsonValue) {
 	r.pos++
-	v := jsonValue{kind: jsonObject}
+	v = jsonValue{kind: jsonObject}
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == '}' {
 		r.pos++
 		return v
 	}
+	start := len(r.members)
+	defer func() {
+		v.members = take(&r.a.members, len(r.members)-start)
+		copy(v.members, r.members[start:])
+		clear(r.members[start:])
+		r.members = r.members[:start]
+	}()
 	for r.err == nil {
 		r.space()
 		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
@@ -374,7 +397,7 @@ func (r *jsonReader) object(depth int) jsonValue {
 		if r.err != nil {
 			break
 		}
-		v.members = append(v.members, jsonMember{key: key, value: val})
+		r.members = append(r.members, jsonMember{key: key, value: val})
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated object")

@@ -15,7 +15,7 @@ const (
 // parsed policy, or a *ValidationError listing every problem in document order.
 // It never panics, and its work is linear in the document's length.
 func Parse(document string) (*Policy, error) {
-	p := &parser{}
+	p := &parser{a: &arena{}}
 	pol := p.document(document)
 	if len(p.problems) > 0 {
 		return nil, &ValidationError{Problems: p.problems}
@@ -24,6 +24,7 @@ func Parse(document string) (*Policy, error) {
 }
 
 type parser struct {
+	a        *arena
 	problems []Problem
 	// variables is whether policy variables are recognised: only under Version
 	// 2012-10-17 (IAM JSON policy elements reference: Version).
@@ -41,8 +42,21 @@ func (p *parser) add(rule, element, msg string) {
 // says two different things under one name is ambiguous, so it is refused
 // rather than read as its last member.
 func (p *parser) duplicates(rule, element string, obj *jsonValue) {
-	seen := make(map[string]struct{}, len(obj.members))
-	for _, m := range obj.members {
+	ms := obj.members
+	if len(ms) <= 16 {
+		// Few members, the usual case: comparing pairs costs less than a map.
+		for i := 1; i < len(ms); i++ {
+			for j := 0; j < i; j++ {
+				if ms[i].key == ms[j].key {
+					p.add(rule, element, "has the key "+quote(ms[i].key)+" more than once")
+					break
+				}
+			}
+		}
+		return
+	}
+	seen := make(map[string]struct{}, len(ms))
+	for _, m := range ms {
 		if _, dup := seen[m.key]; dup {
 			p.add(rule, element, "has the key "+quote(m.key)+" more than once")
 		}
@@ -55,7 +69,7 @@ func (p *parser) document(doc string) *Policy {
 		p.add("V-1", "", "the policy document is empty; it must be a JSON object")
 		return nil
 	}
-	root, err := parseJSON(doc)
+	root, err := parseJSON(doc, p.a)
 	if err != nil {
 		p.add("V-1", "", "the policy document is "+err.Error())
 		return nil
@@ -129,9 +143,33 @@ func describe(v *jsonValue) string {
 	return v.kind.String()
 }
 
-var statementKeys = map[string]bool{
-	"Sid": true, "Effect": true, "Principal": true, "NotPrincipal": true, "Action": true,
-	"NotAction": true, "Resource": true, "NotResource": true, "Condition": true,
+// statementMembers holds a statement's members by name (the first of duplicates).
+type statementMembers struct {
+	sid, effect, principal, notPrincipal, action, notAction, resource, notResource, condition *jsonValue
+}
+
+func (sm *statementMembers) slot(key string) **jsonValue {
+	switch key {
+	case "Sid":
+		return &sm.sid
+	case "Effect":
+		return &sm.effect
+	case "Principal":
+		return &sm.principal
+	case "NotPrincipal":
+		return &sm.notPrincipal
+	case "Action":
+		return &sm.action
+	case "NotAction":
+		return &sm.notAction
+	case "Resource":
+		return &sm.resource
+	case "NotResource":
+		return &sm.notResource
+	case "Condition":
+		return &sm.condition
+	}
+	return nil
 }
 
 func (p *parser) statement(pos int, v *jsonValue) Statement {
@@ -141,7 +179,7 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		p.add("V-3", "", "is "+v.kind.String()+"; a statement is a JSON object")
 		return st
 	}
-	var members = map[string]*jsonValue{}
+	var members statementMembers
 	for i := range v.members {
 		m := &v.members[i]
 		if m.key == "Sid" && m.value.kind == jsonString {
@@ -151,20 +189,21 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 	p.duplicates("V-4", "", v)
 	for i := range v.members {
 		m := &v.members[i]
-		if !statementKeys[m.key] {
+		slot := members.slot(m.key)
+		if slot == nil {
 			p.add("V-4", "", "unknown key "+quote(m.key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
 			continue
 		}
-		if _, dup := members[m.key]; !dup {
-			members[m.key] = &m.value
+		if *slot == nil {
+			*slot = &m.value
 		}
 	}
-	if sid, ok := members["Sid"]; ok && sid.kind != jsonString {
+	if sid := members.sid; sid != nil && sid.kind != jsonString {
 		p.add("V-4", "Sid", "is "+sid.kind.String()+"; it must be a string")
 	}
 
-	switch e, ok := members["Effect"]; {
-	case !ok:
+	switch e := members.effect; {
+	case e == nil:
 		p.add("V-5", "Effect", "is missing; it must be \"Allow\" or \"Deny\"")
 	case e.kind == jsonString && e.text == "Allow":
 		st.Effect = EffectAllow
@@ -176,8 +215,8 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		p.add("V-5", "Effect", describe(e)+" is not \"Allow\" or \"Deny\" (case-sensitive)")
 	}
 
-	prin, hasP := members["Principal"]
-	notPrin, hasNP := members["NotPrincipal"]
+	prin, notPrin := members.principal, members.notPrincipal
+	hasP, hasNP := prin != nil, notPrin != nil
 	switch {
 	case hasP && hasNP:
 		p.add("V-6", "", "has both Principal and NotPrincipal; give exactly one")
@@ -195,8 +234,8 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		}
 	}
 
-	act, hasA := members["Action"]
-	notAct, hasNA := members["NotAction"]
+	act, notAct := members.action, members.notAction
+	hasA, hasNA := act != nil, notAct != nil
 	switch {
 	case hasA && hasNA:
 		p.add("V-8", "", "has both Action and NotAction; give exactly one")
@@ -209,8 +248,8 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		st.actions = p.actions("NotAction", notAct)
 	}
 
-	res, hasR := members["Resource"]
-	notRes, hasNR := members["NotResource"]
+	res, notRes := members.resource, members.notResource
+	hasR, hasNR := res != nil, notRes != nil
 	switch {
 	case hasR && hasNR:
 		p.add("V-9", "", "has both Resource and NotResource; give exactly one")
@@ -223,7 +262,7 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		st.resources = p.resources("NotResource", notRes)
 	}
 
-	if c, ok := members["Condition"]; ok {
+	if c := members.condition; c != nil {
 		st.conditions = p.conditions(c)
 	}
 	return st
@@ -233,9 +272,11 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 func (p *parser) stringList(rule, element string, v *jsonValue) ([]string, bool) {
 	switch {
 	case v.kind == jsonString:
-		return []string{v.text}, true
+		out := take(&p.a.strs, 1)
+		out[0] = v.text
+		return out, true
 	case v.kind == jsonArray && len(v.items) > 0:
-		out := make([]string, 0, len(v.items))
+		out := take(&p.a.strs, len(v.items))[:0]
 		ok := true
 		for i := range v.items {
 			it := &v.items[i]
@@ -333,12 +374,12 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 }
 
 // actions reads an Action or NotAction element (rule V-8).
-func (p *parser) actions(element string, v *jsonValue) []pattern {
+func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 	vals, _ := p.stringList("V-8", element, v)
-	out := make([]pattern, 0, len(vals))
+	out := make([]actionPattern, 0, len(vals))
 	for _, s := range vals {
 		if s == "*" {
-			out = append(out, compilePattern("*"))
+			out = append(out, actionPattern{all: true})
 			continue
 		}
 		service, name, ok := strings.Cut(s, ":")
@@ -350,10 +391,14 @@ func (p *parser) actions(element string, v *jsonValue) []pattern {
 			p.add("V-8", element, quote(s)+" names no operation")
 			continue
 		}
-		pat := compilePattern(lowerASCII(name))
+		lname, known := lowerOperationName[name]
+		if !known {
+			lname = lowerASCII(name)
+		}
+		pat := compilePatternIn(lname, p.a)
 		found := false
-		for _, op := range xrayOperations {
-			if pat.match(lowerASCII(op)) {
+		for _, op := range lowerOperations {
+			if pat.match(op) {
 				found = true
 				break
 			}
@@ -366,7 +411,7 @@ func (p *parser) actions(element string, v *jsonValue) []pattern {
 			}
 			continue
 		}
-		out = append(out, compilePattern("xray:"+lowerASCII(name)))
+		out = append(out, actionPattern{name: pat})
 	}
 	return out
 }
@@ -387,7 +432,7 @@ func (p *parser) resources(element string, v *jsonValue) []arnPattern {
 				continue
 			}
 		}
-		out = append(out, newARNPattern(t))
+		out = append(out, newARNPattern(t, p.a))
 	}
 	return out
 }
@@ -396,10 +441,29 @@ func (p *parser) resources(element string, v *jsonValue) []arnPattern {
 // where any component may hold wildcards or policy variables. It returns why not,
 // or "" when it is.
 func checkXRayARN(t *template) string {
+	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
+	if t.parts == nil {
+		// Plain text, the usual case: look at the components in place.
+		s := t.raw
+		var comps [arnComponents]string
+		for i := 0; i < arnComponents-1; i++ {
+			j := strings.IndexByte(s, ':')
+			if j < 0 {
+				return want
+			}
+			comps[i], s = s[:j], s[j+1:]
+		}
+		comps[arnComponents-1] = s
+		return checkARNComponents(comps[:])
+	}
+	parts := t.parts
+	if parts == nil {
+		parts = []templatePart{{kind: partText, text: t.raw}}
+	}
 	var comps []string
 	var cur strings.Builder
-	for i := range t.parts {
-		part := &t.parts[i]
+	for i := range parts {
+		part := &parts[i]
 		if part.kind != partText {
 			cur.WriteString("${}") // a variable or escape stands for some text in this component
 			continue
@@ -418,11 +482,18 @@ func checkXRayARN(t *template) string {
 		cur.WriteString(s)
 	}
 	comps = append(comps, cur.String())
-	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
-	if len(comps) != arnComponents || comps[0] != "arn" || comps[1] == "" || comps[5] == "" {
+	if len(comps) != arnComponents {
 		return want
 	}
-	if svc := compilePattern(comps[2]); !svc.match("xray") {
+	return checkARNComponents(comps)
+}
+
+func checkARNComponents(comps []string) string {
+	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
+	if comps[0] != "arn" || comps[1] == "" || comps[5] == "" {
+		return want
+	}
+	if !globMatch(comps[2], "xray") {
 		return "is not an X-Ray resource: its service is " + quote(comps[2]) + ", not xray"
 	}
 	return ""
@@ -435,27 +506,30 @@ func (p *parser) conditions(v *jsonValue) []condition {
 		return nil
 	}
 	p.duplicates("V-10", "Condition", v)
-	var out []condition
+	n := 0
+	for i := range v.members {
+		n += len(v.members[i].value.members)
+	}
+	out := make([]condition, 0, n)
 	for i := range v.members {
 		m := &v.members[i]
-		el := "Condition: " + m.key
 		op, err := parseOperator(m.key)
 		if err != nil {
 			p.add("V-10", "Condition", quote(m.key)+" "+err.Error())
 			continue
 		}
 		if m.value.kind != jsonObject {
-			p.add("V-10", el, "is "+m.value.kind.String()+"; it must be an object of condition keys and values")
+			p.add("V-10", "Condition: "+m.key, "is "+m.value.kind.String()+"; it must be an object of condition keys and values")
 			continue
 		}
-		p.duplicates("V-10", el, &m.value)
+		p.duplicates("V-10", "Condition: "+m.key, &m.value)
 		for j := range m.value.members {
 			km := &m.value.members[j]
 			if km.key == "" {
-				p.add("V-10", el, "has an empty condition key")
+				p.add("V-10", "Condition: "+m.key, "has an empty condition key")
 				continue
 			}
-			c, ok := p.condition(el+": "+quote(km.key), op, km)
+			c, ok := p.condition(op, km)
 			if ok {
 				out = append(out, c)
 			}
@@ -464,36 +538,37 @@ func (p *parser) conditions(v *jsonValue) []condition {
 	return out
 }
 
-func (p *parser) condition(element string, op operator, km *jsonMember) (condition, bool) {
-	c := condition{op: op, key: lowerASCII(km.key)}
-	var items []jsonValue
-	switch km.value.kind {
-	case jsonArray:
-		if len(km.value.items) == 0 {
-			p.add("V-10", element, "is an empty array; give at least one value")
-			return c, false
-		}
-		items = km.value.items
-	default:
-		items = []jsonValue{km.value}
+func (p *parser) condition(op operator, km *jsonMember) (condition, bool) {
+	c := condition{op: op, key: lowerKey(km.key)}
+	element := func() string { return "Condition: " + op.name + ": " + quote(km.key) }
+	items, count := km.value.items, len(km.value.items)
+	if km.value.kind != jsonArray {
+		items, count = nil, 1
+	} else if count == 0 {
+		p.add("V-10", element(), "is an empty array; give at least one value")
+		return c, false
 	}
+	c.values = make([]condValue, 0, count)
 	ok := true
-	for i := range items {
-		it := &items[i]
+	for i := 0; i < count; i++ {
+		it := &km.value
+		if items != nil {
+			it = &items[i]
+		}
 		switch it.kind {
 		case jsonString, jsonNumber, jsonBool:
 		default:
-			p.add("V-10", element, "has "+it.kind.String()+"; a condition value is a string, number or boolean, or an array of them")
+			p.add("V-10", element(), "has "+it.kind.String()+"; a condition value is a string, number or boolean, or an array of them")
 			ok = false
 			continue
 		}
-		cv, err := parseConditionValue(&op, *it, p.variables)
+		cv, err := parseConditionValue(&op, it, p.variables, p.a)
 		if err != nil {
 			rule := "V-10"
 			if _, isVar := err.(*variableError); isVar {
 				rule = "V-11"
 			}
-			p.add(rule, element, describe(it)+" "+err.Error())
+			p.add(rule, element(), describe(it)+" "+err.Error())
 			ok = false
 			continue
 		}

@@ -74,7 +74,7 @@ type Statement struct {
 
 	principals   principalSet
 	notPrincipal bool
-	actions      []pattern // lower case: IAM action names are case-insensitive
+	actions      []actionPattern
 	notAction    bool
 	resources    []arnPattern
 	notResource  bool
@@ -99,6 +99,13 @@ func (s *Statement) Ref() string {
 		return s.Sid
 	}
 	return strconv.Itoa(s.Position)
+}
+
+// actionPattern is one entry of Action or NotAction: "*", or a pattern over
+// X-Ray operation names in lower case (IAM action names are case-insensitive).
+type actionPattern struct {
+	all  bool
+	name pattern
 }
 
 // Problem is one reason a document is not a valid policy.

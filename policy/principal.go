@@ -77,8 +77,17 @@ type principalARN struct {
 // accept wildcards inside a principal ARN ("You cannot use a wildcard to match
 // part of a principal name or ARN", IAM JSON policy elements reference: Principal).
 func parseAWSPrincipalARN(s string) (principalARN, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	var parts [6]string
+	rest := s
+	for i := 0; i < 5; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return principalARN{}, errors.New("is not an ARN")
+		}
+		parts[i], rest = rest[:j], rest[j+1:]
+	}
+	parts[5] = rest
+	if parts[0] != "arn" {
 		return principalARN{}, errors.New("is not an ARN")
 	}
 	if strings.ContainsAny(s, "*?") {
@@ -137,6 +146,22 @@ func validPartition(s string) bool {
 	return true
 }
 
+// caller is a request's principal, its ARN taken apart once per evaluation.
+type caller struct {
+	p     *Principal
+	arn   principalARN
+	arnOK bool
+}
+
+func newCaller(p *Principal) caller {
+	c := caller{p: p}
+	if p.Kind == PrincipalAWS {
+		a, err := parseAWSPrincipalARN(p.ID)
+		c.arn, c.arnOK = a, err == nil
+	}
+	return c
+}
+
 // principalSet is a compiled Principal or NotPrincipal element.
 type principalSet struct {
 	everyone  bool     // "*" or {"AWS":"*"}
@@ -152,14 +177,14 @@ type principalSet struct {
 // or arn:aws:iam::<account>:root) stands for every principal of that account, and
 // a role ARN also covers the role's sessions (IAM JSON policy elements reference:
 // Principal, "AWS account principals" and "IAM role principals").
-func (ps *principalSet) matches(p *Principal) bool {
+func (ps *principalSet) matches(who *caller) bool {
 	if ps.everyone {
 		return true
 	}
+	p, a := who.p, &who.arn
 	switch p.Kind {
 	case PrincipalAWS:
-		a, err := parseAWSPrincipalARN(p.ID)
-		if err != nil {
+		if !who.arnOK {
 			// Not an ARN IAM could issue; only an exact listing can match it.
 			return contains(ps.arns, p.ID)
 		}

@@ -26,7 +26,9 @@ type templatePart struct {
 
 // template is a policy string that may contain policy variables.
 type template struct {
-	raw   string
+	raw string
+	// parts is nil when raw is plain policy text (no variables, no escapes), the
+	// common case, which then costs no allocation.
 	parts []templatePart
 	vars  bool // whether any part is a variable
 }
@@ -41,7 +43,6 @@ func (e *variableError) Error() string { return e.msg }
 func parseTemplate(s string, variables bool) (template, error) {
 	t := template{raw: s}
 	if !variables || !strings.Contains(s, "${") {
-		t.parts = []templatePart{{kind: partText, text: s}}
 		return t, nil
 	}
 	for s != "" {
@@ -102,8 +103,8 @@ func (p *templatePart) resolve(ctx Context) (string, bool) {
 // matching (IAM User Guide, "Policy variables": "If the key that you specify is not
 // present in the request context, ... the policy element ... does not match").
 func (t *template) render(ctx Context) (string, bool) {
-	if len(t.parts) == 1 && t.parts[0].kind == partText {
-		return t.parts[0].text, true
+	if t.parts == nil {
+		return t.raw, true
 	}
 	var b strings.Builder
 	for i := range t.parts {
@@ -124,6 +125,9 @@ func (t *template) render(ctx Context) (string, bool) {
 // pattern compiles the template as a wildcard pattern, with variables' values and
 // escapes matching literally.
 func (t *template) pattern(ctx Context) (pattern, bool) {
+	if t.parts == nil {
+		return compilePattern(t.raw), true
+	}
 	var b patternBuilder
 	for i := range t.parts {
 		p := &t.parts[i]
@@ -141,4 +145,30 @@ func (t *template) pattern(ctx Context) (pattern, bool) {
 		}
 	}
 	return b.pattern(), true
+}
+
+// renderText renders the template for use as policy text. plain is false when a
+// variable's value or an escape holds "*", "?" or ":", which as policy text would
+// read as wildcards or component separators; the caller then compiles the
+// template instead. ok is false when a variable has no value.
+func (t *template) renderText(ctx Context) (text string, ok, plain bool) {
+	var b strings.Builder
+	for i := range t.parts {
+		p := &t.parts[i]
+		v := p.text
+		switch p.kind {
+		case partLiteral:
+			return "", false, false
+		case partVar:
+			var found bool
+			if v, found = p.resolve(ctx); !found {
+				return "", false, true
+			}
+			if strings.ContainsAny(v, "*?:") {
+				return "", false, false
+			}
+		}
+		b.WriteString(v)
+	}
+	return b.String(), true, true
 }

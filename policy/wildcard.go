@@ -21,10 +21,25 @@ import (
 type piece struct {
 	text string
 	// any marks the positions of text that are "?" wildcards, which match one
-	// character (one UTF-8 sequence) of the subject. Nil when there are none.
-	any []bool
-	// fail is the Knuth-Morris-Pratt failure table of text, kept when any is nil.
+	// character (one UTF-8 sequence) of the subject. When any is nil, qWild says
+	// whether every "?" byte of text is a wildcard (a pattern read from policy
+	// text) or none is.
+	any   []bool
+	qWild bool
+	// fail is the Knuth-Morris-Pratt failure table of text, for pieces without
+	// wildcards that are searched for (those between two stars).
 	fail []int
+}
+
+func (p *piece) wildAt(j int) bool {
+	if p.any != nil {
+		return p.any[j]
+	}
+	return p.qWild && p.text[j] == '?'
+}
+
+func (p *piece) hasWild() bool {
+	return p.any != nil || (p.qWild && strings.IndexByte(p.text, '?') >= 0)
 }
 
 // pattern is a compiled wildcard pattern.
@@ -33,6 +48,34 @@ type pattern struct {
 	// that must match the whole subject.
 	pieces []piece
 	star   bool
+}
+
+// splitPieces splits policy text at its stars into buf. Pieces are substrings of
+// s, so splitting allocates nothing beyond buf's growth.
+func splitPieces(s string, buf []piece) ([]piece, bool) {
+	if buf == nil {
+		buf = make([]piece, 0, strings.Count(s, "*")+1)
+	}
+	star := false
+	for {
+		i := strings.IndexByte(s, '*')
+		if i < 0 {
+			return append(buf, piece{text: s, qWild: true}), star
+		}
+		buf = append(buf, piece{text: s[:i], qWild: true})
+		s = s[i+1:]
+		star = true
+	}
+}
+
+// withFailTables gives each piece that will be searched for (every piece between
+// the first and the last) its Knuth-Morris-Pratt table.
+func withFailTables(pieces []piece) {
+	for i := 1; i < len(pieces)-1; i++ {
+		if !pieces[i].hasWild() {
+			pieces[i].fail = failureTable(pieces[i].text)
+		}
+	}
 }
 
 // patternBuilder assembles a pattern from text in which "*" and "?" are
@@ -76,8 +119,6 @@ func (b *patternBuilder) endPiece() {
 	p := piece{text: b.cur.String()}
 	if b.hasAny {
 		p.any = b.curAny
-	} else {
-		p.fail = failureTable(p.text)
 	}
 	b.pieces = append(b.pieces, p)
 	b.cur = strings.Builder{}
@@ -87,14 +128,26 @@ func (b *patternBuilder) endPiece() {
 
 func (b *patternBuilder) pattern() pattern {
 	b.endPiece()
+	withFailTables(b.pieces)
 	return pattern{pieces: b.pieces, star: b.star}
 }
 
 // compilePattern compiles s, in which "*" and "?" are wildcards.
-func compilePattern(s string) pattern {
-	var b patternBuilder
-	b.wild(s)
-	return b.pattern()
+func compilePattern(s string) pattern { return compilePatternIn(s, nil) }
+
+// compilePatternIn compiles s with its pieces cut from a's slab.
+func compilePatternIn(s string, a *arena) pattern {
+	pieces, star := splitPieces(s, take(a.pieceSlab(), strings.Count(s, "*")+1)[:0])
+	withFailTables(pieces)
+	return pattern{pieces: pieces, star: star}
+}
+
+// globMatch reports whether s matches the policy text pat without compiling pat
+// onto the heap: for patterns built at evaluation time from policy variables.
+func globMatch(pat, s string) bool {
+	var buf [4]piece
+	pieces, star := splitPieces(pat, buf[:0])
+	return matchPieces(pieces, star, s, nil)
 }
 
 // failureTable returns the Knuth-Morris-Pratt failure function of s: fail[i] is
@@ -131,11 +184,15 @@ func (c *counter) step() {
 func (p *pattern) match(s string) bool { return p.matchCounted(s, nil) }
 
 func (p *pattern) matchCounted(s string, c *counter) bool {
-	if len(p.pieces) == 0 {
+	return matchPieces(p.pieces, p.star, s, c)
+}
+
+func matchPieces(pieces []piece, star bool, s string, c *counter) bool {
+	if len(pieces) == 0 {
 		return s == ""
 	}
-	first := &p.pieces[0]
-	if !p.star {
+	first := &pieces[0]
+	if !star {
 		end, ok := first.matchAt(s, 0, len(s), c)
 		return ok && end == len(s)
 	}
@@ -143,13 +200,13 @@ func (p *pattern) matchCounted(s string, c *counter) bool {
 	if !ok {
 		return false
 	}
-	last := &p.pieces[len(p.pieces)-1]
+	last := &pieces[len(pieces)-1]
 	hi, ok := last.matchEnd(s, lo, c)
 	if !ok {
 		return false
 	}
-	for i := 1; i < len(p.pieces)-1; i++ {
-		end, ok := p.pieces[i].find(s, lo, hi, c)
+	for i := 1; i < len(pieces)-1; i++ {
+		end, ok := pieces[i].find(s, lo, hi, c)
 		if !ok {
 			return false
 		}
@@ -166,7 +223,7 @@ func (p *piece) matchAt(s string, i, limit int, c *counter) (int, bool) {
 		if i >= limit {
 			return 0, false
 		}
-		if p.any != nil && p.any[j] {
+		if p.wildAt(j) {
 			_, w := utf8.DecodeRuneInString(s[i:limit])
 			i += w
 			continue
@@ -188,7 +245,7 @@ func (p *piece) matchEnd(s string, floor int, c *counter) (int, bool) {
 		if i <= floor {
 			return 0, false
 		}
-		if p.any != nil && p.any[j] {
+		if p.wildAt(j) {
 			_, w := utf8.DecodeLastRuneInString(s[floor:i])
 			i -= w
 			continue
@@ -206,7 +263,11 @@ func (p *piece) find(s string, lo, hi int, c *counter) (int, bool) {
 	if len(p.text) == 0 {
 		return lo, true
 	}
-	if p.any == nil {
+	if !p.hasWild() {
+		fail := p.fail
+		if fail == nil {
+			fail = failureTable(p.text) // a piece of a pattern built at evaluation time
+		}
 		// Knuth-Morris-Pratt: each step either advances i or shrinks k, so the
 		// loop takes at most 2·(hi-lo) steps.
 		k := 0
@@ -219,7 +280,7 @@ func (p *piece) find(s string, lo, hi int, c *counter) (int, bool) {
 					return i, true
 				}
 			} else if k > 0 {
-				k = p.fail[k-1]
+				k = fail[k-1]
 			} else {
 				i++
 			}
@@ -238,7 +299,7 @@ func (p *piece) find(s string, lo, hi int, c *counter) (int, bool) {
 
 // isLiteral reports whether the pattern has no wildcards, so it matches exactly one string.
 func (p *pattern) isLiteral() bool {
-	return !p.star && len(p.pieces) == 1 && p.pieces[0].any == nil
+	return !p.star && len(p.pieces) == 1 && !p.pieces[0].hasWild()
 }
 
 // lowerASCII lower-cases ASCII letters only: IAM compares action names and

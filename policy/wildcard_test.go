@@ -76,6 +76,9 @@ func TestPatternMatch(t *testing.T) {
 			if got := p.match(tt.subject); got != tt.want {
 				t.Errorf("compilePattern(%q).match(%q) = %v, want %v", tt.pattern, tt.subject, got, tt.want)
 			}
+			if got := globMatch(tt.pattern, tt.subject); got != tt.want {
+				t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.subject, got, tt.want)
+			}
 			if ref := globDP(tt.pattern, tt.subject); ref != tt.want {
 				t.Errorf("reference matcher disagrees with the table for %q, %q: %v", tt.pattern, tt.subject, ref)
 			}
@@ -148,8 +151,12 @@ func FuzzMatch(f *testing.F) {
 		p := compilePattern(pat)
 		var c counter
 		got := p.matchCounted(s, &c)
-		if want := globDP(pat, s); got != want {
+		want := globDP(pat, s)
+		if got != want {
 			t.Fatalf("compilePattern(%q).match(%q) = %v, reference says %v", pat, s, got, want)
+		}
+		if g := globMatch(pat, s); g != want {
+			t.Fatalf("globMatch(%q, %q) = %v, reference says %v", pat, s, g, want)
 		}
 		if limit := 4 * (len(pat) + 1) * (len(s) + 1); c.n > limit {
 			t.Fatalf("took %d steps, over %d", c.n, limit)

@@ -1,0 +1,37 @@
+package policy
+
+// slab hands out exactly sized slices cut from larger blocks, so that parsing a
+// document makes a few large allocations instead of one per element. A parsed
+// Policy keeps its blocks alive as long as it lives; nothing is reused.
+type slab[T any] struct{ buf []T }
+
+const slabBlock = 64
+
+// take returns a zeroed slice of length and capacity n. A nil slab allocates it
+// on its own.
+func take[T any](s *slab[T], n int) []T {
+	if s == nil || n > slabBlock/2 {
+		return make([]T, n)
+	}
+	if cap(s.buf)-len(s.buf) < n {
+		s.buf = make([]T, 0, slabBlock)
+	}
+	start := len(s.buf)
+	s.buf = s.buf[:start+n]
+	return s.buf[start : start+n : start+n]
+}
+
+// arena holds the slabs of one parse.
+type arena struct {
+	pieces  slab[piece]
+	strs    slab[string]
+	members slab[jsonMember]
+	items   slab[jsonValue]
+}
+
+func (a *arena) pieceSlab() *slab[piece] {
+	if a == nil {
+		return nil
+	}
+	return &a.pieces
+}
