@@ -168,6 +168,11 @@ func TestUnavailable_ServerAnswers503(t *testing.T) {
 	if r := put("during"); r.status != 503 || r.code != xraylocal.ServiceUnavailableException {
 		t.Fatalf("put with the database down: %d %s %v, want 503 %s", r.status, r.code, r.body, xraylocal.ServiceUnavailableException)
 	}
+	if resp, err := http.Get(url + "/_xraylocal/health"); err != nil || resp.StatusCode != 503 {
+		t.Fatalf("health with the database down: %v, %v; want 503", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	db.Start(t)
 	if r := put("after"); r.status != 200 {
 		t.Fatalf("put once the database is back: %d %s %v", r.status, r.code, r.body)
