@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/xraylocal/xraylocal"
 )
@@ -15,7 +14,7 @@ func op[In, Out any](fn func(context.Context, *In) (*Out, error)) handler {
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(In)
 		if len(body) > 0 {
-			if err := json.Unmarshal(body, in); err != nil {
+			if err := decodeExact(body, in); err != nil {
 				return nil, xraylocal.Errorf(xraylocal.SerializationException, "the request body does not match the operation's input: %v", err)
 			}
 		}

@@ -165,6 +165,21 @@ func TestW2_UnknownMembersIgnored(t *testing.T) {
 	}
 }
 
+// TestW2_MemberNamesMatchExactly: a member whose name differs only by case is an unknown
+// member, ignored as AWS ignores it, and never overrides the real one after the checks.
+func TestW2_MemberNamesMatchExactly(t *testing.T) {
+	t.Parallel()
+	f := start(t, options{})
+	r := f.do(t, "POST", "/PutResourcePolicy", `{"PolicyName":"ok","PolicyDocument":`+quote(snsPolicy)+`,"policyname":"a b","POLICYDOCUMENT":"x"}`)
+	if r.status != 200 || !strings.Contains(r.body, `"PolicyName":"ok"`) {
+		t.Fatalf("got %d %s, want 200 for policy \"ok\"", r.status, r.body)
+	}
+	ps, _ := f.store.ListResourcePolicies(context.Background(), xraylocal.Scope{Account: xraylocal.DefaultAccount, Region: xraylocal.DefaultRegion})
+	if len(ps) != 1 || ps[0].Name != "ok" || ps[0].Document != snsPolicy {
+		t.Fatalf("stored %+v, want only policy ok with its document", ps)
+	}
+}
+
 func TestW3_TimestampIsEpochSecondsNumber(t *testing.T) {
 	t.Parallel()
 	f := start(t, options{})
