@@ -4,7 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"net/http"
+	"net/textproto"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,9 +19,9 @@ import (
 //	Method \n CanonicalURI \n CanonicalQueryString \n CanonicalHeaders \n SignedHeaders \n HashedPayload
 //
 // The signer and the verifier share it, so the two cannot drift apart. signed lists the
-// lowercase header names to include, in order; presigned drops X-Amz-Signature from the
+// lowercase header names to include, separated by ';'; presigned drops X-Amz-Signature from the
 // query, as the query-string signing documents require.
-func canonicalRequest(r *http.Request, query []queryParam, signed []string, payloadHash string, presigned bool) []byte {
+func canonicalRequest(r *http.Request, query []queryParam, signed string, payloadHash string, presigned bool) []byte {
 	b := make([]byte, 0, 512)
 	b = append(b, r.Method...)
 	b = append(b, '\n')
@@ -27,19 +29,14 @@ func canonicalRequest(r *http.Request, query []queryParam, signed []string, payl
 	b = append(b, '\n')
 	b = appendCanonicalQuery(b, query, presigned)
 	b = append(b, '\n')
-	for _, name := range signed {
+	for name := range strings.SplitSeq(signed, ";") {
 		b = append(b, name...)
 		b = append(b, ':')
 		b = appendHeaderValues(b, r, name)
 		b = append(b, '\n')
 	}
 	b = append(b, '\n')
-	for i, name := range signed {
-		if i > 0 {
-			b = append(b, ';')
-		}
-		b = append(b, name...)
-	}
+	b = append(b, signed...)
 	b = append(b, '\n')
 	b = append(b, payloadHash...)
 	return b
@@ -107,13 +104,35 @@ func appendHeaderValues(b []byte, r *http.Request, name string) []byte {
 			return strconv.AppendInt(b, r.ContentLength, 10)
 		}
 	}
-	for i, v := range r.Header.Values(name) {
+	for i, v := range r.Header[canonicalHeaderKey(name)] {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendFolded(b, v)
 	}
 	return b
+}
+
+// commonHeaderKeys maps the lowercase names SDKs sign to Go's canonical header keys, so
+// that looking them up does not allocate; other names are canonicalised on the fly.
+var commonHeaderKeys = map[string]string{
+	"content-type":          "Content-Type",
+	"content-length":        "Content-Length",
+	"x-amz-date":            "X-Amz-Date",
+	"x-amz-content-sha256":  "X-Amz-Content-Sha256",
+	"x-amz-security-token":  "X-Amz-Security-Token",
+	"x-amz-target":          "X-Amz-Target",
+	"x-amz-user-agent":      "X-Amz-User-Agent",
+	"amz-sdk-invocation-id": "Amz-Sdk-Invocation-Id",
+	"amz-sdk-request":       "Amz-Sdk-Request",
+	"date":                  "Date",
+}
+
+func canonicalHeaderKey(lower string) string {
+	if k, ok := commonHeaderKeys[lower]; ok {
+		return k
+	}
+	return textproto.CanonicalMIMEHeaderKey(lower)
 }
 
 // appendFolded appends v without leading and trailing whitespace and with every run of
@@ -193,31 +212,48 @@ func signature(key, toSign []byte) []byte {
 }
 
 // keyCache keeps derived signing keys: a key depends only on (secret, date, region, service),
-// so deriving it (four HMACs) once per day and region is enough. The region comes from the
-// client, so the cache is bounded: when full it starts over.
+// so deriving it (four HMACs) once per day and region is enough. Each entry also pools
+// HMAC states keyed with it, so that verifying a signature allocates no new hash. The region
+// comes from the client, so the cache is bounded: when full it starts over.
 type keyCache struct {
 	mu   sync.RWMutex
-	keys map[keyCacheKey][]byte
+	keys map[keyCacheKey]*cachedKey
 }
 
 type keyCacheKey struct{ secret, date, region, service string }
 
+type cachedKey struct {
+	macs sync.Pool // of hash.Hash: HMAC-SHA256 keyed with the signing key
+}
+
+// sign returns the lowercase hex HMAC-SHA256 of toSign under the cached key.
+func (k *cachedKey) sign(toSign []byte) []byte {
+	mac := k.macs.Get().(hash.Hash)
+	mac.Reset()
+	mac.Write(toSign)
+	var sum [sha256.Size]byte
+	out := hex.AppendEncode(make([]byte, 0, 2*sha256.Size), mac.Sum(sum[:0]))
+	k.macs.Put(mac)
+	return out
+}
+
 const keyCacheMax = 4096
 
-func (c *keyCache) get(secret, date, region, service string) []byte {
+func (c *keyCache) get(secret, date, region, service string) *cachedKey {
 	k := keyCacheKey{secret, date, region, service}
 	c.mu.RLock()
-	key, ok := c.keys[k]
+	entry, ok := c.keys[k]
 	c.mu.RUnlock()
 	if ok {
-		return key
+		return entry
 	}
-	key = signingKey(secret, date, region, service)
+	key := signingKey(secret, date, region, service)
+	entry = &cachedKey{macs: sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
 	c.mu.Lock()
 	if c.keys == nil || len(c.keys) >= keyCacheMax {
-		c.keys = make(map[keyCacheKey][]byte)
+		c.keys = make(map[keyCacheKey]*cachedKey)
 	}
-	c.keys[k] = key
+	c.keys[k] = entry
 	c.mu.Unlock()
-	return key
+	return entry
 }

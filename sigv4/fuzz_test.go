@@ -33,14 +33,15 @@ func FuzzParseAuthorization(f *testing.F) {
 			}
 		} else {
 			c := cl.Credential
-			if c.AccessKeyID == "" || c.Date == "" || c.Region == "" || c.Service == "" || cl.Signature == "" || len(cl.SignedHeaders) == 0 {
+			if c.AccessKeyID == "" || c.Date == "" || c.Region == "" || c.Service == "" || cl.Signature == "" || cl.SignedHeaders == "" {
 				t.Fatalf("accepted an incomplete header %q: %+v", header, cl)
 			}
-			if !slices.Contains(cl.SignedHeaders, "host") && !slices.Contains(cl.SignedHeaders, ":authority") {
+			names := strings.Split(cl.SignedHeaders, ";")
+			if !slices.Contains(names, "host") && !slices.Contains(names, ":authority") {
 				t.Fatalf("accepted %q, which does not sign host", header)
 			}
 			again := algorithm + " Credential=" + c.AccessKeyID + "/" + c.scope() +
-				", SignedHeaders=" + strings.Join(cl.SignedHeaders, ";") + ", Signature=" + cl.Signature
+				", SignedHeaders=" + cl.SignedHeaders + ", Signature=" + cl.Signature
 			cl2, err := parseAuthorization(again)
 			if err != nil {
 				t.Fatalf("written out again as %q, no longer parses: %v", again, err)

@@ -59,9 +59,10 @@ func (c credentialScope) scope() string {
 // claim is a signature as the client stated it, read from the Authorization header or from
 // the query string of a presigned request, before anything about it is checked.
 type claim struct {
-	Presigned     bool
-	Credential    credentialScope
-	SignedHeaders []string // lowercase, in the client's order
+	Presigned  bool
+	Credential credentialScope
+	// SignedHeaders is the client's list, lowercased: names separated by ';', in its order.
+	SignedHeaders string
 	Signature     string
 }
 
@@ -170,34 +171,41 @@ func newClaim(presigned bool, credential, signedHeaders, signature, where string
 // service are acceptable is decided later (verify), because open mode takes the region
 // without checking anything else.
 func parseCredential(s string) (credentialScope, error) {
-	parts := strings.Split(s, "/")
-	if len(parts) != 5 || parts[4] != scopeTerminator || parts[0] == "" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
+	var c credentialScope
+	rest := s
+	ok := true
+	for _, dst := range []*string{&c.AccessKeyID, &c.Date, &c.Region, &c.Service} {
+		var part string
+		var found bool
+		part, rest, found = strings.Cut(rest, "/")
+		ok = ok && found && part != ""
+		*dst = part
+	}
+	if !ok || rest != scopeTerminator {
 		return credentialScope{}, incomplete("Credential must have the form <AccessKeyId>/<YYYYMMDD>/<region>/%s/aws4_request, got %s.",
 			Service, quote(s))
 	}
-	return credentialScope{AccessKeyID: parts[0], Date: parts[1], Region: parts[2], Service: parts[3]}, nil
+	return c, nil
 }
 
-// parseSignedHeaders splits the SignedHeaders list. The host header must be signed
-// (Signature Version 4: "The host header must be included as a signed header"); AWS's
-// message for a request that does not sign it is kept word for word.
-func parseSignedHeaders(s, where string) ([]string, error) {
-	names := strings.Split(s, ";")
+// parseSignedHeaders checks and lowercases the SignedHeaders list. The host header must be
+// signed (Signature Version 4: "The host header must be included as a signed header");
+// AWS's message for a request that does not sign it is kept word for word.
+func parseSignedHeaders(s, where string) (string, error) {
 	host := false
-	for i, n := range names {
+	s = strings.ToLower(s)
+	for n := range strings.SplitSeq(s, ";") {
 		if n == "" {
-			return nil, incomplete("%s has an empty header name: %s. List lowercase header names separated by ';'.", where, quote(s))
+			return "", incomplete("%s has an empty header name: %s. List lowercase header names separated by ';'.", where, quote(s))
 		}
-		n = strings.ToLower(n)
-		names[i] = n
 		if n == "host" || n == ":authority" {
 			host = true
 		}
 	}
 	if !host {
-		return nil, incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
+		return "", incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
-	return names, nil
+	return s, nil
 }
 
 // queryParam is one name=value pair of a query string, percent-decoded.

@@ -53,10 +53,11 @@ func Sign(req *http.Request, body []byte, cred Credentials, region, service stri
 	signed = slices.Compact(signed)
 
 	scope := credentialScope{AccessKeyID: cred.AccessKeyID, Date: t.Format(scopeDateLayout), Region: region, Service: service}
-	canonical := canonicalRequest(req, parseQuery(req.URL.RawQuery), signed, payloadHash, false)
+	signedList := strings.Join(signed, ";")
+	canonical := canonicalRequest(req, parseQuery(req.URL.RawQuery), signedList, payloadHash, false)
 	toSign := stringToSign(t.Format(amzDateLayout), scope.scope(), canonical)
 	sig := signature(signingKey(cred.SecretAccessKey, scope.Date, region, service), toSign)
 
 	req.Header.Set("Authorization", algorithm+" Credential="+cred.AccessKeyID+"/"+scope.scope()+
-		", SignedHeaders="+strings.Join(signed, ";")+", Signature="+string(sig))
+		", SignedHeaders="+signedList+", Signature="+string(sig))
 }
