@@ -41,21 +41,25 @@ func Main(m *testing.M) {
 
 	shared.mu.Lock()
 	n, addr, version := len(shared.tests), shared.addr, shared.version
+	admin, server := shared.admin, shared.server
 	shared.mu.Unlock()
-	if shared.admin != nil {
-		shared.admin.Close()
+	if admin != nil {
+		admin.Close()
 	}
-	if shared.server != nil {
-		if err := shared.server.close(); err != nil {
+	if server != nil {
+		if err := server.close(); err != nil {
 			fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 			code = 1
 		}
 	}
-	if addr == "" {
-		fmt.Printf("postgres: %d tests ran against PostgreSQL\n", n)
-	} else {
-		fmt.Printf("postgres: %d tests ran against PostgreSQL %s at %s\n", n, version, addr)
+	line := fmt.Sprintf("postgres: %d tests ran against PostgreSQL", n)
+	if version != "" {
+		line += " " + version
 	}
+	if addr != "" {
+		line += " at " + addr
+	}
+	fmt.Println(line)
 	os.Exit(code)
 }
 
@@ -87,7 +91,7 @@ func NewDatabase(tb testing.TB) string {
 			tb.Errorf("pgtest: drop database %s: %v", name, err)
 		}
 	})
-	countTest(tb)
+	countTest(tb, "") // the version is known from startShared
 	dsn, err := withDatabase(shared.dsn, name)
 	if err != nil {
 		tb.Fatalf("pgtest: %v", err)
@@ -96,35 +100,43 @@ func NewDatabase(tb testing.TB) string {
 }
 
 func startShared() {
-	if dsn := os.Getenv(EnvDSN); dsn != "" {
-		shared.dsn = dsn
+	var srv *Server
+	dsn, addr := os.Getenv(EnvDSN), ""
+	if dsn != "" {
 		cfg, err := pgx.ParseConfig(dsn)
 		if err != nil {
 			shared.err = fmt.Errorf("%s: %w", EnvDSN, err)
 			return
 		}
-		shared.addr = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
+		addr = net.JoinHostPort(cfg.Host, fmt.Sprint(cfg.Port))
 	} else {
-		s, err := startServer()
-		if err != nil {
+		var err error
+		if srv, err = startServer(); err != nil {
 			shared.err = err
 			return
 		}
-		shared.server, shared.dsn, shared.addr = s, s.DSN(), s.Addr()
+		dsn, addr = srv.DSN(), srv.Addr()
 	}
-	pool, err := pgxpool.New(context.Background(), shared.dsn)
+	var version string
+	pool, err := pgxpool.New(context.Background(), dsn)
 	if err == nil {
-		err = pool.QueryRow(context.Background(), "SHOW server_version").Scan(&shared.version)
-		if err != nil {
+		if err = pool.QueryRow(context.Background(), "SHOW server_version").Scan(&version); err != nil {
 			pool.Close()
 		}
 	}
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	shared.server, shared.dsn, shared.addr = srv, dsn, addr
 	if err != nil {
-		shared.err = fmt.Errorf("PostgreSQL at %s cannot be reached: %w; %s", shared.addr, err, installHint)
+		hint := installHint
+		if srv == nil {
+			hint = "is the server named by " + EnvDSN + " running? Unset " + EnvDSN + " to have the tests start a throwaway server instead (that needs PostgreSQL installed: apt-get install postgresql)"
+		}
+		shared.err = fmt.Errorf("PostgreSQL at %s cannot be reached: %w; %s", addr, err, hint)
 		return
 	}
 	shared.admin = pool
-	shared.version, _, _ = strings.Cut(shared.version, " ")
+	shared.version, _, _ = strings.Cut(version, " ") // "15.18 (Debian 15.18-0+deb12u1)"
 }
 
 // withDatabase returns dsn naming database db instead, in either DSN form libpq knows.
@@ -141,9 +153,14 @@ func withDatabase(dsn, db string) (string, error) {
 	return dsn + " dbname=" + db, nil
 }
 
-func countTest(tb testing.TB) {
+// countTest records that a test ran against PostgreSQL, and the server's version when the
+// package's shared server has not given one.
+func countTest(tb testing.TB, version string) {
 	shared.mu.Lock()
 	defer shared.mu.Unlock()
+	if shared.version == "" && version != "" {
+		shared.version = version
+	}
 	if shared.tests == nil {
 		shared.tests = map[string]bool{}
 	}

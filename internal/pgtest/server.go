@@ -57,7 +57,7 @@ func StartServer(tb testing.TB) *Server {
 			tb.Errorf("pgtest: %v", err)
 		}
 	})
-	countTest(tb)
+	countTest(tb, s.version)
 	return s
 }
 
@@ -152,6 +152,9 @@ func startServer() (*Server, error) {
 	return s, nil
 }
 
+// debianBinaries is where Debian's postgresql package puts the server programs.
+var debianBinaries = "/usr/lib/postgresql/*/bin"
+
 // findBinaries returns the folder holding initdb and postgres: the one on PATH, else the
 // newest under /usr/lib/postgresql (Debian installs them there, off PATH).
 func findBinaries() (string, error) {
@@ -164,7 +167,7 @@ func findBinaries() (string, error) {
 			return dir, nil
 		}
 	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	dirs, _ := filepath.Glob(debianBinaries)
 	sort.Slice(dirs, func(i, j int) bool { return majorOf(dirs[i]) > majorOf(dirs[j]) })
 	for _, dir := range dirs {
 		_, err1 := os.Stat(filepath.Join(dir, "initdb"))
