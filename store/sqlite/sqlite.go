@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,8 @@ const (
 	// maxBatch bounds how many waiting writes one transaction commits. Larger batches
 	// save fsyncs but make the first request of a batch wait for the others' work.
 	maxBatch = 128
+	// batchSizes is the number of multi-row statement sizes: 1, 2, 4, ... maxBatch.
+	batchSizes = 8
 )
 
 // Store is an xraylocal.Store in a SQLite file. Its methods are safe for concurrent use.
@@ -48,9 +51,10 @@ type Store struct {
 
 	scopeStmt   *sql.Stmt // on w
 	versionStmt *sql.Stmt // on w
-	upsertStmt  *sql.Stmt // on w
-	deleteStmt  *sql.Stmt // on w
 	resetStmt   *sql.Stmt // on w
+	// upsertStmts[i] and deleteStmts[i] write 1<<i rows (see flush); on w.
+	upsertStmts [batchSizes]*sql.Stmt
+	deleteStmts [batchSizes]*sql.Stmt
 	listStmt    *sql.Stmt // on r
 	pingStmt    *sql.Stmt // on r
 
@@ -172,13 +176,19 @@ func (s *Store) openDBs(ctx context.Context) error {
 	}{
 		{s.w, &s.scopeStmt, listQuery},
 		{s.w, &s.versionStmt, versionQuery},
-		{s.w, &s.upsertStmt, upsertQuery},
-		{s.w, &s.deleteStmt, deleteQuery},
 		{s.w, &s.resetStmt, resetQuery},
 		{s.r, &s.listStmt, listQuery},
 		{s.r, &s.pingStmt, pingQuery},
 	} {
 		if *p.stmt, err = p.db.PrepareContext(ctx, p.query); err != nil {
+			return wrap("prepare statement", err)
+		}
+	}
+	for i := range batchSizes {
+		if s.upsertStmts[i], err = s.w.PrepareContext(ctx, upsertQuery(1<<i)); err != nil {
+			return wrap("prepare statement", err)
+		}
+		if s.deleteStmts[i], err = s.w.PrepareContext(ctx, deleteQuery(1<<i)); err != nil {
 			return wrap("prepare statement", err)
 		}
 	}
@@ -254,19 +264,32 @@ const (
 	// versionQuery changes value whenever another connection, in this process or
 	// another, has committed since this connection's previous transaction.
 	versionQuery = `PRAGMA data_version`
-	upsertQuery  = `INSERT INTO policies (account, region, name, document, revision, updated_unix_micros)
-	VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+	resetQuery   = `DELETE FROM policies`
+	listQuery    = `SELECT name, document, revision, updated_unix_micros FROM policies
+	WHERE account = ?1 AND region = ?2 ORDER BY name`
+	// pingQuery reads the schema page, so it fails when the file cannot be read.
+	pingQuery = `SELECT count(*) FROM sqlite_schema`
+
+	upsertWidth = 6 // values per row of upsertQuery
+	deleteWidth = 3 // values per row of deleteQuery
+)
+
+// upsertQuery stores n policies, each given as (account, region, name, document,
+// revision, updated_unix_micros).
+func upsertQuery(n int) string {
+	return `INSERT INTO policies (account, region, name, document, revision, updated_unix_micros) VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?, ?, ?, ?), `, n), `, `) + `
 	ON CONFLICT (account, region, name) DO UPDATE SET
 		document = excluded.document,
 		revision = excluded.revision,
 		updated_unix_micros = excluded.updated_unix_micros`
-	deleteQuery = `DELETE FROM policies WHERE account = ?1 AND region = ?2 AND name = ?3`
-	resetQuery  = `DELETE FROM policies`
-	listQuery   = `SELECT name, document, revision, updated_unix_micros FROM policies
-	WHERE account = ?1 AND region = ?2 ORDER BY name`
-	// pingQuery reads the schema page, so it fails when the file cannot be read.
-	pingQuery = `SELECT count(*) FROM sqlite_schema`
-)
+}
+
+// deleteQuery removes n policies, each given as (account, region, name).
+func deleteQuery(n int) string {
+	return `DELETE FROM policies WHERE (account, region, name) IN (VALUES ` +
+		strings.TrimSuffix(strings.Repeat(`(?, ?, ?), `, n), `, `) + `)`
+}
 
 // PutResourcePolicy implements xraylocal.Store. The write joins the writer's next batch;
 // it returns once that batch is committed and synced, with the stored policy (its
@@ -354,7 +377,9 @@ func (s *Store) Close() error {
 // connection is the last and checkpoints with synchronous=FULL. It returns the first error.
 func (s *Store) closeDBs() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{s.listStmt, s.pingStmt, s.scopeStmt, s.versionStmt, s.upsertStmt, s.deleteStmt, s.resetStmt} {
+	stmts := []*sql.Stmt{s.listStmt, s.pingStmt, s.scopeStmt, s.versionStmt, s.resetStmt}
+	stmts = append(append(stmts, s.upsertStmts[:]...), s.deleteStmts[:]...)
+	for _, st := range stmts {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -751,3 +751,104 @@ func TestWriterCache(t *testing.T) {
 		t.Fatalf("delete after an outside delete: %v, want InvalidRequestException", err)
 	}
 }
+
+// TestGroupCommit_OneBatchInOrder runs batches in a chosen order through the writer's
+// own code: each write is decided against the ones before it, and only the batch's net
+// changes reach the file.
+func TestGroupCommit_OneBatchInOrder(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	del := func(name string, expected *string) *op {
+		return &op{del: &xraylocal.DeleteRequest{Scope: scopeA, Name: name, ExpectedRevision: expected}}
+	}
+	putOp := func(name, doc string, expected *string) *op {
+		req := put(scopeA, name, doc, expected)
+		return &op{put: &req}
+	}
+	// run commits ops as one batch, as the writer goroutine would; it is idle, as no
+	// other write is in flight.
+	run := func(ops ...*op) []result {
+		t.Helper()
+		before := s.commits.Load()
+		for _, o := range ops {
+			o.done = make(chan result, 1)
+		}
+		s.commit(ops)
+		if got := s.commits.Load() - before; got != 1 {
+			t.Fatalf("batch of %d took %d commits, want 1", len(ops), got)
+		}
+		var out []result
+		for _, o := range ops {
+			out = append(out, <-o.done)
+		}
+		return out
+	}
+	res := run(
+		putOp("a", "a1", nil),      // revision 1
+		putOp("a", "a2", str("1")), // revision 2
+		del("a", str("1")),         // stale: refused
+		del("a", str("2")),         // removed
+		putOp("a", "a3", str("0")), // created again: revision 1 (P-9)
+		putOp("b", "b1", nil),      // revision 1
+		del("c", nil),              // missing: refused
+		putOp("b", "b2", nil),      // revision 2
+		del("b", nil),              // removed
+	)
+	wantRev := []int64{1, 2, 0, 0, 1, 1, 0, 2, 0}
+	wantCode := []xraylocal.ErrorCode{"", "", xraylocal.InvalidPolicyRevisionIdException, "", "", "",
+		xraylocal.InvalidRequestException, "", ""}
+	for i, r := range res {
+		code := xraylocal.ErrorCode("")
+		if r.err != nil {
+			code = xraylocal.ErrorCodeOf(r.err)
+		}
+		if r.policy.Revision != wantRev[i] || code != wantCode[i] {
+			t.Errorf("op %d: revision %d, error %v; want revision %d, code %q", i, r.policy.Revision, r.err, wantRev[i], wantCode[i])
+		}
+	}
+	want := []xraylocal.ResourcePolicy{{Name: "a", Document: "a3", Revision: 1, LastUpdated: t0}}
+	if d := cmp.Diff(want, list(t, s, scopeA)); d != "" {
+		t.Errorf("after the batch (-want +got):\n%s", d)
+	}
+
+	// A reset in a batch removes what came before it in the batch too.
+	run(putOp("x", "d", nil), &op{reset: true}, putOp("y", "d", nil))
+	if got := list(t, s, scopeA); len(got) != 1 || got[0].Name != "y" || got[0].Revision != 1 {
+		t.Errorf("after put, reset, put: %+v, want only y at revision 1", got)
+	}
+
+	// More rows than the largest multi-row statement: 300 creates in 60 scopes, then
+	// deletes of all of them, each in one batch.
+	var puts, dels []*op
+	for i := range 300 {
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i/5), Region: "us-west-2"}
+		req := put(scope, fmt.Sprintf("p%d", i%5), fmt.Sprintf("doc %d", i), nil)
+		puts = append(puts, &op{put: &req})
+		dels = append(dels, &op{del: &xraylocal.DeleteRequest{Scope: scope, Name: req.Name}})
+	}
+	for i, r := range run(puts...) {
+		if r.err != nil {
+			t.Fatalf("create %d: %v", i, r.err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, path)
+	for i := range 60 {
+		scope := xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-west-2"}
+		if got := list(t, s, scope); len(got) != 5 || got[4].Document != fmt.Sprintf("doc %d", i*5+4) {
+			t.Fatalf("scope %d after reopen: %+v, want 5 policies", i, got)
+		}
+	}
+	for i, r := range run(dels...) {
+		if r.err != nil {
+			t.Fatalf("delete %d: %v", i, r.err)
+		}
+	}
+	var n int
+	if err := s.r.QueryRow(`SELECT count(*) FROM policies`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d policies left, %v; want only y", n, err)
+	}
+}

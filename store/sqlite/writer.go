@@ -3,11 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"sync/atomic"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/xraylocal/xraylocal"
 )
@@ -18,17 +14,23 @@ import (
 // microseconds (a drive with a power-safe cache) to milliseconds. One fsync per request
 // would cap writes at a few hundred to a few thousand per second whatever the CPU. So
 // one goroutine, run, owns the write connection: it takes the first waiting write, then
-// every other write already waiting (up to maxBatch), runs them one after another in one
-// BEGIN IMMEDIATE transaction, commits once, and only then answers each of them. A write
-// is acknowledged only after the commit that holds it returned.
+// every other write already waiting (up to maxBatch), decides them one after another in
+// one BEGIN IMMEDIATE transaction, writes their result, commits once, and only then
+// answers each of them. A write is acknowledged only after the commit that holds it
+// returned.
 //
 // Each write of a batch is decided (DecidePut, DecideDelete) against the state left by
-// the writes before it in the same transaction, exactly as if they had been committed one
-// by one in that order. A refused write issues no statement at all, so it needs no
-// savepoint to undo. A write is one statement, atomic on its own; if it fails with an
-// error that SQLite confines to the statement (a constraint, a value too big), only that
-// write fails. Any other failure, and a failed commit, fails every write of the batch:
-// the transaction is rolled back and none of them happened.
+// the writes before it in the same batch, exactly as if they had been committed one by
+// one in that order. The decisions are made on the writer's copy of the scopes involved
+// (see cache below), and the batch's net changes are written at its end with a few
+// multi-row statements (flush) rather than one statement per request. A refused write
+// changes nothing, so no savepoint is needed to undo it. If any statement or the commit
+// fails, the transaction is rolled back and every write of the batch gets the error:
+// none of them happened.
+//
+// Close stops the writer after the batches handed to it; writes still waiting get
+// ErrClosed. A write whose context ends while it waits is dropped and answered with the
+// context's error; once the writer has decided it, it waits for the commit.
 
 // op is one write waiting for the writer.
 type op struct {
@@ -146,7 +148,7 @@ func (s *Store) writeBatch(batch []*op) (err error) {
 	defer t.rollback()
 	defer func() {
 		if err != nil {
-			// The cache may hold writes that were rolled back.
+			// The cache holds the decisions of writes that were rolled back.
 			s.cache.drop()
 		}
 	}()
@@ -162,6 +164,9 @@ func (s *Store) writeBatch(batch []*op) (err error) {
 			return err
 		}
 	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	if err := t.Commit(); err != nil {
 		return wrap("commit", err)
 	}
@@ -169,11 +174,20 @@ func (s *Store) writeBatch(batch []*op) (err error) {
 	return nil
 }
 
-// tx is a write transaction with the writer's prepared statements and cache bound to it.
+// key names one policy.
+type key struct {
+	xraylocal.Scope
+	name string
+}
+
+// tx is a write transaction of the writer, with the batch's pending changes.
 type tx struct {
 	*sql.Tx
-	scope, version, upsert, del, reset *sql.Stmt
-	cache                              *cache
+	s     *Store
+	cache *cache
+	// writes holds the batch's net changes, written by flush: the policy to store
+	// under each key, or nil to remove it.
+	writes map[key]*xraylocal.ResourcePolicy
 }
 
 // begin starts a write transaction; BEGIN IMMEDIATE (see writerParams) waits up to
@@ -184,23 +198,14 @@ func (s *Store) begin(ctx context.Context) (*tx, error) {
 	if err != nil {
 		return nil, wrap("begin write transaction", err)
 	}
-	return &tx{
-		Tx:      t,
-		scope:   t.StmtContext(ctx, s.scopeStmt),
-		version: t.StmtContext(ctx, s.versionStmt),
-		upsert:  t.StmtContext(ctx, s.upsertStmt),
-		del:     t.StmtContext(ctx, s.deleteStmt),
-		reset:   t.StmtContext(ctx, s.resetStmt),
-		cache:   &s.cache,
-	}, nil
+	return &tx{Tx: t, s: s, cache: &s.cache, writes: map[key]*xraylocal.ResourcePolicy{}}, nil
 }
 
 // rollback ends t if it was not committed; after a commit it does nothing.
 func (t *tx) rollback() { _ = t.Rollback() }
 
-// apply decides o against the state in t and, when allowed, writes it, leaving o's
-// answer in o.res. It returns an error only when the transaction can no longer be
-// trusted and the whole batch must fail.
+// apply decides o against the batch's state so far, leaving o's answer in o.res. It
+// returns an error only when the batch must fail.
 func (t *tx) apply(ctx context.Context, o *op) error {
 	var err error
 	switch {
@@ -209,21 +214,13 @@ func (t *tx) apply(ctx context.Context, o *op) error {
 	case o.del != nil:
 		o.res, err = t.remove(ctx, *o.del)
 	case o.reset:
-		if _, err = t.reset.ExecContext(ctx); err == nil {
-			t.cache.dropScopes()
-		}
-		err = wrap("remove every policy", err)
-	}
-	if err != nil && statementOnly(err) {
-		o.res = result{err: err}
-		return nil
+		err = t.resetAll(ctx)
 	}
 	return err
 }
 
-// put decides req with DecidePut and writes the result. It returns the answer for the
-// client (the stored policy, or the decision's error with nothing written), or a
-// database error.
+// put decides req with DecidePut. It returns the answer for the client (the policy to
+// store, or the decision's error with nothing changed), or a database error.
 func (t *tx) put(ctx context.Context, req xraylocal.PutRequest) (result, error) {
 	policies, err := t.policies(ctx, req.Scope)
 	if err != nil {
@@ -239,16 +236,13 @@ func (t *tx) put(ctx context.Context, req xraylocal.PutRequest) (result, error) 
 	}
 	// Answer with what List will return: microseconds, UTC.
 	next.LastUpdated = fromMicros(toMicros(next.LastUpdated))
-	if _, err := t.upsert.ExecContext(ctx, req.Account, req.Region, next.Name, next.Document,
-		next.Revision, toMicros(next.LastUpdated)); err != nil {
-		return result{}, wrap("write policy", err)
-	}
 	policies[req.Name] = next
+	t.writes[key{req.Scope, req.Name}] = &next
 	return result{policy: next}, nil
 }
 
-// remove decides req with DecideDelete and removes the policy. It returns the answer for
-// the client (nil, or the decision's error with nothing removed), or a database error.
+// remove decides req with DecideDelete. It returns the answer for the client (nil, or
+// the decision's error with nothing changed), or a database error.
 func (t *tx) remove(ctx context.Context, req xraylocal.DeleteRequest) (result, error) {
 	policies, err := t.policies(ctx, req.Scope)
 	if err != nil {
@@ -261,25 +255,72 @@ func (t *tx) remove(ctx context.Context, req xraylocal.DeleteRequest) (result, e
 	if refused := xraylocal.DecideDelete(req, current); refused != nil {
 		return result{err: refused}, nil
 	}
-	if _, err := t.del.ExecContext(ctx, req.Account, req.Region, req.Name); err != nil {
-		return result{}, wrap("remove policy", err)
-	}
 	delete(policies, req.Name)
+	t.writes[key{req.Scope, req.Name}] = nil
 	return result{}, nil
+}
+
+// resetAll removes every policy at once; the batch's earlier changes go with them. It
+// returns a database error.
+func (t *tx) resetAll(ctx context.Context) error {
+	if _, err := t.StmtContext(ctx, t.s.resetStmt).ExecContext(ctx); err != nil {
+		return wrap("remove every policy", err)
+	}
+	clear(t.writes)
+	t.cache.dropScopes()
+	return nil
+}
+
+// flush writes the batch's net changes: the policies to store with multi-row upserts,
+// the removed ones with multi-row deletes. It returns a database error.
+func (t *tx) flush(ctx context.Context) error {
+	var upserts, deletes []any
+	for k, p := range t.writes {
+		if p == nil {
+			deletes = append(deletes, k.Account, k.Region, k.name)
+			continue
+		}
+		upserts = append(upserts, k.Account, k.Region, k.name, p.Document, p.Revision, toMicros(p.LastUpdated))
+	}
+	if err := t.execRows(ctx, t.s.upsertStmts[:], upserts, upsertWidth); err != nil {
+		return wrap("write policies", err)
+	}
+	if err := t.execRows(ctx, t.s.deleteStmts[:], deletes, deleteWidth); err != nil {
+		return wrap("remove policies", err)
+	}
+	return nil
+}
+
+// execRows runs the rows in args, width values each, through stmts, where stmts[i]
+// takes 1<<i rows: the largest chunks first, so n rows take at most log2(n)+1
+// statements. It returns the first error.
+func (t *tx) execRows(ctx context.Context, stmts []*sql.Stmt, args []any, width int) error {
+	rows := len(args) / width
+	for i := len(stmts) - 1; i >= 0; i-- {
+		for n := 1 << i; rows >= n; rows -= n {
+			if _, err := t.StmtContext(ctx, stmts[i]).ExecContext(ctx, args[:n*width]...); err != nil {
+				return err
+			}
+			args = args[n*width:]
+		}
+	}
+	return nil
 }
 
 // The writer's cache.
 //
 // Deciding a write needs the policies of its scope: the one it names and their count.
-// Reading them costs a statement per write, as much as the write itself, so the writer
-// keeps the scopes it has read or written in memory, updated with each of its writes.
-// That copy is right only while no other connection writes the file. At the start of
-// each batch, holding the write lock, the writer reads PRAGMA data_version, which
-// changes when another connection (another Store, another process, a sqlite3 shell)
-// has committed since this connection's last transaction; the cache is then dropped.
-// A failed batch drops it too, since it may hold writes that were rolled back.
+// Reading them costs a statement per write, so the writer keeps the scopes it has read
+// or written in memory, updated with each of its decisions. That copy is right only
+// while no other connection writes the file. At the start of each batch, holding the
+// write lock, the writer reads PRAGMA data_version, which changes when another
+// connection (another Store, another process, a sqlite3 shell) has committed since this
+// connection's last transaction; the cache is then dropped. A failed batch drops it too,
+// since it holds the decisions of writes that were rolled back.
 
 // maxCachedScopes bounds the cache's memory: about 5 policies of up to 5 KiB per scope.
+// It is checked between batches only: within one, a dropped scope would lose the
+// batch's changes not yet flushed.
 const maxCachedScopes = 4096
 
 // cache is owned by the writer goroutine; nothing else touches it.
@@ -298,13 +339,13 @@ func (c *cache) drop() {
 func (c *cache) dropScopes() { c.scopes = nil }
 
 // checkCache drops the cache when another connection committed since the writer's last
-// transaction. It returns an error saying what failed.
+// transaction, or when it has grown too big. It returns an error saying what failed.
 func (t *tx) checkCache(ctx context.Context) error {
 	var version int64
-	if err := t.version.QueryRowContext(ctx).Scan(&version); err != nil {
+	if err := t.StmtContext(ctx, t.s.versionStmt).QueryRowContext(ctx).Scan(&version); err != nil {
 		return wrap("read data version", err)
 	}
-	if !t.cache.valid || version != t.cache.version {
+	if !t.cache.valid || version != t.cache.version || len(t.cache.scopes) > maxCachedScopes {
 		t.cache.dropScopes()
 	}
 	// Commits of this connection leave data_version as it is, so the value stays
@@ -314,13 +355,13 @@ func (t *tx) checkCache(ctx context.Context) error {
 }
 
 // policies returns the policies of scope by name, from the cache or read from the file
-// into it. The caller may change the map to match its writes. It returns an error
-// saying what failed.
+// into it. The caller changes the map with its decisions. It returns an error saying
+// what failed.
 func (t *tx) policies(ctx context.Context, scope xraylocal.Scope) (map[string]xraylocal.ResourcePolicy, error) {
 	if m, ok := t.cache.scopes[scope]; ok {
 		return m, nil
 	}
-	rows, err := t.scope.QueryContext(ctx, scope.Account, scope.Region)
+	rows, err := t.StmtContext(ctx, t.s.scopeStmt).QueryContext(ctx, scope.Account, scope.Region)
 	if err != nil {
 		return nil, wrap("read the scope's policies", err)
 	}
@@ -332,26 +373,10 @@ func (t *tx) policies(ctx context.Context, scope xraylocal.Scope) (map[string]xr
 	for _, p := range list {
 		m[p.Name] = p
 	}
-	if t.cache.scopes == nil || len(t.cache.scopes) >= maxCachedScopes {
+	if t.cache.scopes == nil {
 		t.cache.scopes = map[xraylocal.Scope]map[string]xraylocal.ResourcePolicy{}
 	}
 	t.cache.scopes[scope] = m
 	t.cache.loads++
 	return m, nil
-}
-
-// statementOnly reports whether err is a failure SQLite confines to the statement that
-// caused it, rolling back that statement and leaving the transaction as it was (a
-// constraint, a value too big or of the wrong type). After any other failure (I/O, disk
-// full, out of memory) SQLite may have rolled back the whole transaction.
-func statementOnly(err error) bool {
-	var se *sqlite.Error
-	if !errors.As(err, &se) {
-		return false
-	}
-	switch se.Code() & 0xff {
-	case sqlite3.SQLITE_CONSTRAINT, sqlite3.SQLITE_TOOBIG, sqlite3.SQLITE_MISMATCH, sqlite3.SQLITE_RANGE:
-		return true
-	}
-	return false
 }
