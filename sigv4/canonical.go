@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -61,27 +62,34 @@ func appendCanonicalQuery(b []byte, query []queryParam, presigned bool) []byte {
 	if len(query) == 0 {
 		return b
 	}
-	type pair struct{ k, v string }
-	pairs := make([]pair, 0, len(query))
+	// All encoded names and values go into one buffer; pairs index into it, so sorting
+	// moves small structs and the query costs two allocations whatever its length.
+	type span struct{ k0, k1, v1 int }
+	enc := make([]byte, 0, 64*len(query))
+	pairs := make([]span, 0, len(query))
 	for _, p := range query {
 		if presigned && p.Key == qSignature {
 			continue
 		}
-		pairs = append(pairs, pair{string(appendEscaped(nil, p.Key, false)), string(appendEscaped(nil, p.Value, false))})
+		k0 := len(enc)
+		enc = appendEscaped(enc, p.Key, false)
+		k1 := len(enc)
+		enc = appendEscaped(enc, p.Value, false)
+		pairs = append(pairs, span{k0, k1, len(enc)})
 	}
-	slices.SortFunc(pairs, func(x, y pair) int {
-		if c := strings.Compare(x.k, y.k); c != 0 {
+	slices.SortFunc(pairs, func(x, y span) int {
+		if c := bytes.Compare(enc[x.k0:x.k1], enc[y.k0:y.k1]); c != 0 {
 			return c
 		}
-		return strings.Compare(x.v, y.v)
+		return bytes.Compare(enc[x.k1:x.v1], enc[y.k1:y.v1])
 	})
 	for i, p := range pairs {
 		if i > 0 {
 			b = append(b, '&')
 		}
-		b = append(b, p.k...)
+		b = append(b, enc[p.k0:p.k1]...)
 		b = append(b, '=')
-		b = append(b, p.v...)
+		b = append(b, enc[p.k1:p.v1]...)
 	}
 	return b
 }

@@ -134,8 +134,8 @@ func parseAuthorization(header string) (claim, error) {
 // parsePresigned reads the X-Amz-* parameters of a presigned request. The caller has
 // established that the query carries at least one of them.
 func parsePresigned(q []queryParam) (claim, error) {
-	required := []string{qAlgorithm, qCredential, qSignature, qSignedHeaders, qDate}
-	values := make([]string, len(required))
+	required := [...]string{qAlgorithm, qCredential, qSignature, qSignedHeaders, qDate}
+	var values [len(required)]string
 	for i, name := range required {
 		v, n := queryValue(q, name)
 		if n == 0 || v == "" {
@@ -221,7 +221,7 @@ func parseQuery(raw string) []queryParam {
 	if raw == "" {
 		return nil
 	}
-	var out []queryParam
+	out := make([]queryParam, 0, strings.Count(raw, "&")+1)
 	for pair := range strings.SplitSeq(raw, "&") {
 		if pair == "" {
 			continue
