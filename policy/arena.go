@@ -23,10 +23,8 @@ func take[T any](s *slab[T], n int) []T {
 
 // arena holds the slabs of one parse.
 type arena struct {
-	pieces  slab[piece]
-	strs    slab[string]
-	members slab[jsonMember]
-	items   slab[jsonValue]
+	pieces slab[piece]
+	strs   slab[string]
 }
 
 func (a *arena) pieceSlab() *slab[piece] {

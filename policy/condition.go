@@ -140,8 +140,8 @@ type condition struct {
 // condValue is one policy value of a condition, in the form its operator compares.
 type condValue struct {
 	tmpl   template     // string and ARN families
-	like   pattern      // StringLike without variables
-	arn    arnPattern   // ARN family
+	like   *pattern     // StringLike without variables
+	arn    *arnPattern  // ARN family
 	num    float64      // Numeric
 	when   time.Time    // Date
 	truth  bool         // Bool, Null
@@ -162,11 +162,14 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		cv := condValue{tmpl: t}
 		switch {
 		case op.family == famStringLike && t.parts == nil:
-			cv.like = compilePatternIn(t.raw, a)
+			like := compilePatternIn(t.raw, a)
+			cv.like = &like
 		case op.family == famStringLike && !t.vars:
-			cv.like, _ = t.pattern(Context{})
+			like, _ := t.pattern(Context{})
+			cv.like = &like
 		case op.family == famARN:
-			cv.arn = newARNPattern(t, a)
+			arn := newARNPattern(t, a)
+			cv.arn = &arn
 		}
 		return cv, nil
 	case famNumeric:

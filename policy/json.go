@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -63,19 +64,63 @@ type jsonReader struct {
 	s   string
 	pos int
 	err error
-	// Members and items of the containers being read are collected here, then
-	// copied into one exactly sized slice per container when it closes.
-	members []jsonMember
-	items   []jsonValue
-	a       *arena
+	*jsonScratch
 }
 
-// parseJSON parses s as exactly one JSON value.
-func parseJSON(s string, a *arena) (jsonValue, error) {
-	if a == nil {
-		a = &arena{}
+// jsonScratch is the memory of one document's JSON tree. Members and items of
+// the containers being read are collected on the stacks, then copied into
+// exactly sized slices cut from the slabs when the container closes. A Policy
+// keeps nothing of the tree (only strings, which are the input's or their own),
+// so once a document is parsed the memory is reset and reused for the next one.
+type jsonScratch struct {
+	memberStack []jsonMember
+	itemStack   []jsonValue
+	members     growSlab[jsonMember]
+	items       growSlab[jsonValue]
+}
+
+// jsonScratchPool recycles jsonScratch values between parses: parsing is what the
+// server does for every PutResourcePolicy, and the tree is its largest allocation.
+var jsonScratchPool = sync.Pool{New: func() any { return new(jsonScratch) }}
+
+// maxPooledScratch bounds what goes back to the pool, so that one large document
+// read by the CLI does not keep its memory alive.
+const maxPooledScratch = 4096
+
+func (s *jsonScratch) release() {
+	if cap(s.members.buf) > maxPooledScratch || cap(s.items.buf) > maxPooledScratch {
+		return
 	}
-	r := &jsonReader{s: s, a: a}
+	clear(s.memberStack[:cap(s.memberStack)])
+	clear(s.itemStack[:cap(s.itemStack)])
+	s.memberStack, s.itemStack = s.memberStack[:0], s.itemStack[:0]
+	s.members.reset()
+	s.items.reset()
+	jsonScratchPool.Put(s)
+}
+
+// growSlab hands out slices from one block that is replaced by a block twice as
+// large when full; after a few documents one block holds a whole tree.
+type growSlab[T any] struct{ buf []T }
+
+func (g *growSlab[T]) take(n int) []T {
+	if cap(g.buf)-len(g.buf) < n {
+		g.buf = make([]T, 0, max(2*cap(g.buf), 256, n))
+	}
+	start := len(g.buf)
+	g.buf = g.buf[:start+n]
+	return g.buf[start : start+n : start+n]
+}
+
+func (g *growSlab[T]) reset() {
+	clear(g.buf)
+	g.buf = g.buf[:0]
+}
+
+// parseJSON parses s as exactly one JSON value, whose memory comes from scratch.
+// The value is valid until scratch is released.
+func parseJSON(s string, scratch *jsonScratch) (jsonValue, error) {
+	r := &jsonReader{s: s, jsonScratch: scratch}
 	r.space()
 	v := r.value(0)
 	if r.err == nil {
@@ -335,17 +380,17 @@ func (r *jsonReader) array(depth int) (v jsonValue) {
 		r.pos++
 		return v
 	}
-	start := len(r.items)
+	start := len(r.itemStack)
 	defer func() {
-		v.items = take(&r.a.items, len(r.items)-start)
-		copy(v.items, r.items[start:])
-		clear(r.items[start:])
-		r.items = r.items[:start]
+		v.items = r.jsonScratch.items.take(len(r.itemStack) - start)
+		copy(v.items, r.itemStack[start:])
+		clear(r.itemStack[start:])
+		r.itemStack = r.itemStack[:start]
 	}()
 	for r.err == nil {
 		r.space()
 		item := r.value(depth + 1)
-		r.items = append(r.items, item)
+		r.itemStack = append(r.itemStack, item)
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated array")
@@ -372,12 +417,12 @@ func (r *jsonReader) object(depth int) (v jsonValue) {
 		r.pos++
 		return v
 	}
-	start := len(r.members)
+	start := len(r.memberStack)
 	defer func() {
-		v.members = take(&r.a.members, len(r.members)-start)
-		copy(v.members, r.members[start:])
-		clear(r.members[start:])
-		r.members = r.members[:start]
+		v.members = r.jsonScratch.members.take(len(r.memberStack) - start)
+		copy(v.members, r.memberStack[start:])
+		clear(r.memberStack[start:])
+		r.memberStack = r.memberStack[:start]
 	}()
 	for r.err == nil {
 		r.space()
@@ -397,7 +442,7 @@ func (r *jsonReader) object(depth int) (v jsonValue) {
 		if r.err != nil {
 			break
 		}
-		r.members = append(r.members, jsonMember{key: key, value: val})
+		r.memberStack = append(r.memberStack, jsonMember{key: key, value: val})
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated object")

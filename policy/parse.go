@@ -69,7 +69,9 @@ func (p *parser) document(doc string) *Policy {
 		p.add("V-1", "", "the policy document is empty; it must be a JSON object")
 		return nil
 	}
-	root, err := parseJSON(doc, p.a)
+	scratch := jsonScratchPool.Get().(*jsonScratch)
+	defer scratch.release()
+	root, err := parseJSON(doc, scratch)
 	if err != nil {
 		p.add("V-1", "", "the policy document is "+err.Error())
 		return nil
@@ -395,6 +397,17 @@ func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 		if !known {
 			lname = lowerASCII(name)
 		}
+		if !strings.ContainsAny(lname, "*?") {
+			// An operation name: look it up rather than match it against each one.
+			if _, ok := operationByLower[lname]; !ok {
+				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
+				continue
+			}
+			pieces := take(p.a.pieceSlab(), 1)
+			pieces[0].text = lname
+			out = append(out, actionPattern{name: pattern{pieces: pieces}})
+			continue
+		}
 		pat := compilePatternIn(lname, p.a)
 		found := false
 		for _, op := range lowerOperations {
@@ -404,11 +417,7 @@ func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 			}
 		}
 		if !found {
-			if pat.isLiteral() {
-				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
-			} else {
-				p.add("V-8", element, quote(s)+" matches no X-Ray action")
-			}
+			p.add("V-8", element, quote(s)+" matches no X-Ray action")
 			continue
 		}
 		out = append(out, actionPattern{name: pat})

@@ -20,26 +20,45 @@ import (
 // piece is the text between two stars of a pattern.
 type piece struct {
 	text string
-	// any marks the positions of text that are "?" wildcards, which match one
-	// character (one UTF-8 sequence) of the subject. When any is nil, qWild says
-	// whether every "?" byte of text is a wildcard (a pattern read from policy
-	// text) or none is.
-	any   []bool
+	// qWild says whether every "?" byte of text is a wildcard (a pattern read
+	// from policy text); it is ignored when aux holds a mask.
 	qWild bool
+	aux   *pieceAux // nil for most pieces, which keeps a compiled policy small
+}
+
+type pieceAux struct {
+	// any marks the positions of text that are "?" wildcards, which match one
+	// character (one UTF-8 sequence) of the subject, when some "?" bytes are
+	// literal (from a policy variable or an escape) and others are not.
+	any []bool
 	// fail is the Knuth-Morris-Pratt failure table of text, for pieces without
 	// wildcards that are searched for (those between two stars).
 	fail []int
 }
 
+func (p *piece) mask() []bool {
+	if p.aux == nil {
+		return nil
+	}
+	return p.aux.any
+}
+
+func (p *piece) failTable() []int {
+	if p.aux == nil {
+		return nil
+	}
+	return p.aux.fail
+}
+
 func (p *piece) wildAt(j int) bool {
-	if p.any != nil {
-		return p.any[j]
+	if m := p.mask(); m != nil {
+		return m[j]
 	}
 	return p.qWild && p.text[j] == '?'
 }
 
 func (p *piece) hasWild() bool {
-	return p.any != nil || (p.qWild && strings.IndexByte(p.text, '?') >= 0)
+	return p.mask() != nil || (p.qWild && strings.IndexByte(p.text, '?') >= 0)
 }
 
 // pattern is a compiled wildcard pattern.
@@ -72,8 +91,12 @@ func splitPieces(s string, buf []piece) ([]piece, bool) {
 // the first and the last) its Knuth-Morris-Pratt table.
 func withFailTables(pieces []piece) {
 	for i := 1; i < len(pieces)-1; i++ {
-		if !pieces[i].hasWild() {
-			pieces[i].fail = failureTable(pieces[i].text)
+		if !pieces[i].hasWild() && len(pieces[i].text) > 1 {
+			// A table for one byte would be [0]: the search needs none.
+			if pieces[i].aux == nil {
+				pieces[i].aux = &pieceAux{}
+			}
+			pieces[i].aux.fail = failureTable(pieces[i].text)
 		}
 	}
 }
@@ -118,7 +141,7 @@ func (b *patternBuilder) byte(c byte, any bool) {
 func (b *patternBuilder) endPiece() {
 	p := piece{text: b.cur.String()}
 	if b.hasAny {
-		p.any = b.curAny
+		p.aux = &pieceAux{any: b.curAny}
 	}
 	b.pieces = append(b.pieces, p)
 	b.cur = strings.Builder{}
@@ -264,8 +287,8 @@ func (p *piece) find(s string, lo, hi int, c *counter) (int, bool) {
 		return lo, true
 	}
 	if !p.hasWild() {
-		fail := p.fail
-		if fail == nil {
+		fail := p.failTable()
+		if fail == nil && len(p.text) > 1 {
 			fail = failureTable(p.text) // a piece of a pattern built at evaluation time
 		}
 		// Knuth-Morris-Pratt: each step either advances i or shrinks k, so the
