@@ -24,7 +24,8 @@ import (
 // Store is an xraylocal.Store on a PostgreSQL database. Open returns one; it is safe for
 // concurrent use, also by several processes on the same database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool       *pgxpool.Pool
+	tryTimeout time.Duration // bound on one try of an operation
 }
 
 var _ xraylocal.Store = (*Store)(nil)
@@ -35,6 +36,14 @@ const (
 	maxAttempts  = 4
 	firstBackoff = 25 * time.Millisecond
 )
+
+// defaultTryTimeout bounds one try of an operation. A database that stops answering
+// without closing the connection (a paused VM, a dropped route) would otherwise hold a
+// request until TCP gives up, many minutes later; with the bound the client gets a 503.
+const defaultTryTimeout = 10 * time.Second
+
+// errNoAnswer marks a try that the database did not answer within the bound.
+var errNoAnswer = errors.New("the database did not answer in time")
 
 // Open connects to the database dsn names (a postgres:// URL or keyword=value string) and
 // brings its schema up to date. It fails with an error wrapping xraylocal.ErrUnavailable
@@ -54,10 +63,10 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, tryTimeout: defaultTryTimeout}
 	// Migrating twice is harmless (the second finds the steps applied), so a lost
 	// connection is retried like a read.
-	if err := s.retry(ctx, func() error { return migrate(ctx, pool) }); err != nil {
+	if err := s.retry(ctx, func(ctx context.Context) error { return migrate(ctx, pool) }); err != nil {
 		pool.Close()
 		if errors.Is(err, ErrSchemaTooNew) {
 			return nil, err
@@ -70,7 +79,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // PutResourcePolicy implements xraylocal.Store.
 func (s *Store) PutResourcePolicy(ctx context.Context, req xraylocal.PutRequest) (xraylocal.ResourcePolicy, error) {
 	var out xraylocal.ResourcePolicy
-	err := s.write(ctx, req.Scope, func(tx pgx.Tx) error {
+	err := s.write(ctx, req.Scope, func(ctx context.Context, tx pgx.Tx) error {
 		current, err := getPolicy(ctx, tx, req.Scope, req.Name)
 		if err != nil {
 			return err
@@ -109,7 +118,7 @@ func (s *Store) PutResourcePolicy(ctx context.Context, req xraylocal.PutRequest)
 
 // DeleteResourcePolicy implements xraylocal.Store.
 func (s *Store) DeleteResourcePolicy(ctx context.Context, req xraylocal.DeleteRequest) error {
-	return s.write(ctx, req.Scope, func(tx pgx.Tx) error {
+	return s.write(ctx, req.Scope, func(ctx context.Context, tx pgx.Tx) error {
 		current, err := getPolicy(ctx, tx, req.Scope, req.Name)
 		if err != nil {
 			return err
@@ -128,7 +137,7 @@ func (s *Store) DeleteResourcePolicy(ctx context.Context, req xraylocal.DeleteRe
 // sees every transaction committed before it began, so every acknowledged Put (L-4).
 func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope) ([]xraylocal.ResourcePolicy, error) {
 	var out []xraylocal.ResourcePolicy
-	err := s.retry(ctx, func() error {
+	err := s.retry(ctx, func(ctx context.Context) error {
 		rows, err := s.pool.Query(ctx, `
 			SELECT name, document, revision, last_updated FROM xraylocal_resource_policies
 			WHERE account = $1 AND region = $2 ORDER BY name`, scope.Account, scope.Region)
@@ -149,7 +158,7 @@ func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope)
 
 // Reset implements xraylocal.Store.
 func (s *Store) Reset(ctx context.Context) error {
-	err := s.retry(ctx, func() error {
+	err := s.retry(ctx, func(ctx context.Context) error {
 		_, err := s.pool.Exec(ctx, "TRUNCATE xraylocal_resource_policies")
 		return err
 	})
@@ -158,7 +167,7 @@ func (s *Store) Reset(ctx context.Context) error {
 
 // Ping implements xraylocal.Store: nil when a connection to the database works.
 func (s *Store) Ping(ctx context.Context) error {
-	return fail("ping", s.retry(ctx, func() error { return s.pool.Ping(ctx) }))
+	return fail("ping", s.retry(ctx, func(ctx context.Context) error { return s.pool.Ping(ctx) }))
 }
 
 // Close implements xraylocal.Store. Every acknowledged write was committed before it was
@@ -181,8 +190,9 @@ func (r refusal) Error() string { return r.err.Error() }
 //
 // A try that failed before its COMMIT was sent changed nothing and is tried again; one
 // whose COMMIT went out but got no answer may have committed, so it is not repeated and
-// the caller gets ErrUnavailable, whose retry is the client's to decide.
-func (s *Store) write(ctx context.Context, scope xraylocal.Scope, fn func(pgx.Tx) error) error {
+// the caller gets ErrUnavailable, whose retry is the client's to decide. Neither is a try
+// the database did not answer in time: it is busy or gone, and more load will not help.
+func (s *Store) write(ctx context.Context, scope xraylocal.Scope, fn func(context.Context, pgx.Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var committing bool
@@ -194,7 +204,7 @@ func (s *Store) write(ctx context.Context, scope xraylocal.Scope, fn func(pgx.Tx
 		if err == nil || ctx.Err() != nil || attempt == maxAttempts {
 			break
 		}
-		if !(retryable(err) || !committing && lostConnection(err)) {
+		if errors.Is(err, errNoAnswer) || !(retryable(err) || !committing && lostConnection(err)) {
 			break
 		}
 		if !pause(ctx, attempt) {
@@ -204,7 +214,10 @@ func (s *Store) write(ctx context.Context, scope xraylocal.Scope, fn func(pgx.Tx
 	return fail("write", err)
 }
 
-func (s *Store) tryWrite(ctx context.Context, scope xraylocal.Scope, fn func(pgx.Tx) error) (committing bool, err error) {
+func (s *Store) tryWrite(parent context.Context, scope xraylocal.Scope, fn func(context.Context, pgx.Tx) error) (committing bool, err error) {
+	ctx, cancel := context.WithTimeout(parent, s.tryTimeout)
+	defer cancel()
+	defer func() { err = noAnswer(parent, ctx, err, s.tryTimeout) }()
 	// READ COMMITTED, whatever the database's default: each statement then reads a snapshot
 	// taken after the lock was granted. Under REPEATABLE READ the snapshot would predate the
 	// lock, and two creates could both count four policies.
@@ -212,12 +225,17 @@ func (s *Store) tryWrite(ctx context.Context, scope xraylocal.Scope, fn func(pgx
 	if err != nil {
 		return false, err
 	}
-	defer func() { _ = tx.Rollback(context.Background()) }()
+	defer func() {
+		// Its own bound: ctx may be over, and a rollback must not hang on a silent database.
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tx.Rollback(rctx)
+	}()
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))",
 		scope.Account, scope.Region); err != nil {
 		return false, err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		return false, err
 	}
 	err = tx.Commit(ctx)
@@ -226,17 +244,28 @@ func (s *Store) tryWrite(ctx context.Context, scope xraylocal.Scope, fn func(pgx
 }
 
 // retry runs an operation that may safely run twice, trying again while the connection is
-// lost or the database asks for a retry.
-func (s *Store) retry(ctx context.Context, op func() error) error {
+// lost or the database asks for a retry, but not when the database did not answer in time.
+func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
-		err := op()
-		if err == nil || ctx.Err() != nil || attempt == maxAttempts || !(lostConnection(err) || retryable(err)) {
+		tctx, cancel := context.WithTimeout(ctx, s.tryTimeout)
+		err := noAnswer(ctx, tctx, op(tctx), s.tryTimeout)
+		cancel()
+		if err == nil || ctx.Err() != nil || attempt == maxAttempts || errors.Is(err, errNoAnswer) ||
+			!(lostConnection(err) || retryable(err)) {
 			return err
 		}
 		if !pause(ctx, attempt) {
 			return err
 		}
 	}
+}
+
+// noAnswer marks err with errNoAnswer when the try's own bound ended it, not the caller.
+func noAnswer(parent, try context.Context, err error, bound time.Duration) error {
+	if err != nil && parent.Err() == nil && errors.Is(try.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w within %v: %w", errNoAnswer, bound, err)
+	}
+	return err
 }
 
 // pause waits before try attempt+1; false when ctx ended first.
@@ -252,7 +281,7 @@ func pause(ctx context.Context, attempt int) bool {
 }
 
 // fail wraps a database error for the edge: ErrUnavailable (503) when the database is out of
-// reach, so the client retries; anything else stays an internal failure.
+// reach or silent, so the client retries; anything else stays an internal failure.
 func fail(op string, err error) error {
 	switch {
 	case err == nil:
@@ -265,9 +294,12 @@ func fail(op string, err error) error {
 }
 
 // lostConnection reports whether err means the database could not be reached or the
-// connection broke: a network error, or a server that is shutting down, starting up or
-// full. It goes by error types and SQLSTATE codes, never by message text.
+// connection broke: a network error, no answer in time, or a server that is shutting down,
+// starting up or full. It goes by error types and SQLSTATE codes, never by message text.
 func lostConnection(err error) bool {
+	if errors.Is(err, errNoAnswer) {
+		return true
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false // the caller gave up; not the database's doing
 	}

@@ -349,3 +349,46 @@ func queryRows(t *testing.T, dsn, sql string, each func(scan func(...any) error)
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// A database that does not answer (here: the scope's lock held elsewhere, as a stuck
+// session would) gets a 503 within the bound on one try, not a request that hangs; and the
+// write that timed out did not happen.
+func TestUnavailable_NoAnswerIs503(t *testing.T) {
+	dsn := pgtest.NewDatabase(t)
+	s := open(t, dsn)
+	t.Cleanup(func() { _ = s.Close() })
+	postgres.SetTryTimeout(s, 300*time.Millisecond)
+	ctx := context.Background()
+	put := func(doc string) (xraylocal.ResourcePolicy, error) {
+		return s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: doc, Time: time.Now()})
+	}
+	if _, err := put("before"); err != nil {
+		t.Fatal(err)
+	}
+
+	holder, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close(ctx)
+	// The key the store locks for scope (account "/" region); a session lock, held until unlocked.
+	const key = "hashtextextended($1::text || '/' || $2::text, 0)"
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_lock("+key+")", scope.Account, scope.Region); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = put("during")
+	if !errors.Is(err, xraylocal.ErrUnavailable) {
+		t.Fatalf("put while the database does not answer: %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("put while the database does not answer took %v, want about the 300ms bound", d)
+	}
+	if _, err := holder.Exec(ctx, "SELECT pg_advisory_unlock("+key+")", scope.Account, scope.Region); err != nil {
+		t.Fatal(err)
+	}
+	p, err := put("after")
+	if err != nil || p.Revision != 2 {
+		t.Fatalf("put once the lock is free: %+v, %v; want revision 2 (the timed-out write must not have happened)", p, err)
+	}
+}
