@@ -207,6 +207,9 @@ func (s *Store) openDBs(ctx context.Context) error {
 // fullfsync: on macOS fsync does not flush the drive's cache, F_FULLFSYNC does; other
 // systems ignore the setting.
 //
+// journal_size_limit: a checkpoint starts the WAL over from its beginning but leaves the
+// file as big as it once grew; the limit truncates it back to 64 MiB after a burst.
+//
 // _txlock=immediate makes every transaction of the writer BEGIN IMMEDIATE: it takes
 // the file's write lock before its first read, so two writers (two processes, or two
 // Stores on one file) never both read the same state and then both write (rule P-8).
@@ -218,6 +221,7 @@ func writerParams(busyTimeout time.Duration) url.Values {
 			"journal_mode(WAL)",
 			"synchronous(FULL)",
 			"fullfsync(1)",
+			"journal_size_limit(67108864)",
 		},
 		"_txlock": {"immediate"},
 	}
@@ -247,8 +251,12 @@ func dsn(abs string, params url.Values) string {
 	return u.String()
 }
 
-// syncDir fsyncs the folder dir, making the names of new files in it durable.
+// syncDir fsyncs the folder dir, making the names of new files in it durable. Windows
+// cannot sync a folder and makes names durable with the file itself.
 func syncDir(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

@@ -190,6 +190,7 @@ func TestOpen_FileAndPragmas(t *testing.T) {
 		{s.w, "journal_mode", "wal"},
 		{s.w, "synchronous", "2"}, // FULL
 		{s.w, "busy_timeout", strconv.FormatInt(defaultBusyTimeout.Milliseconds(), 10)},
+		{s.w, "journal_size_limit", "67108864"},
 		{s.w, "user_version", strconv.Itoa(schemaVersion)},
 		{s.w, "application_id", strconv.Itoa(applicationID)},
 		{s.r, "synchronous", "2"},
