@@ -22,7 +22,9 @@ import (
 )
 
 // Store is an xraylocal.Store on a PostgreSQL database. Open returns one; it is safe for
-// concurrent use, also by several processes on the same database.
+// concurrent use, also by several processes on the same database. Its methods return an
+// error wrapping xraylocal.ErrUnavailable when the database cannot be reached, breaks the
+// connection on every try, or does not answer in time.
 type Store struct {
 	pool       *pgxpool.Pool
 	tryTimeout time.Duration // bound on one try of an operation
