@@ -853,3 +853,94 @@ func TestGroupCommit_OneBatchInOrder(t *testing.T) {
 		t.Fatalf("%d policies left, %v; want only y", n, err)
 	}
 }
+
+// TestP8_TwoProcesses: two processes, each with its own Store on one file, increment one
+// policy with compare-and-set Puts (List, then Put with the listed revision). With P-8
+// holding across processes no increment is lost: every acknowledged revision is unique
+// and the final revision counts them all. The test runs itself as the children.
+func TestP8_TwoProcesses(t *testing.T) {
+	if path := os.Getenv("XRAYLOCAL_SQLITE_CAS_CHILD"); path != "" {
+		casChild(path)
+		return
+	}
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	if _, err := s.PutResourcePolicy(context.Background(), put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+	const children = 2
+	outs := make([][]byte, children)
+	errs := make([]error, children)
+	var wg sync.WaitGroup
+	for i := range children {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestP8_TwoProcesses$")
+			cmd.Env = append(os.Environ(), "XRAYLOCAL_SQLITE_CAS_CHILD="+path)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			outs[i], errs[i] = cmd.Output()
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("%w: %s", errs[i], stderr.String())
+			}
+		}()
+	}
+	wg.Wait()
+	seen := map[int64]int{}
+	for i := range children {
+		if errs[i] != nil {
+			t.Fatalf("child %d: %v", i, errs[i])
+		}
+		n := 0
+		for _, line := range strings.Fields(string(outs[i])) {
+			rev, err := strconv.ParseInt(line, 10, 64)
+			if err != nil {
+				continue // the test framework's PASS line
+			}
+			if j, dup := seen[rev]; dup {
+				t.Errorf("revision %d acknowledged to child %d and child %d", rev, j, i)
+			}
+			seen[rev] = i
+			n++
+		}
+		if n != casIncrements {
+			t.Errorf("child %d printed %d increments, want %d", i, n, casIncrements)
+		}
+	}
+	got := list(t, s, scopeA)
+	if want := int64(1 + children*casIncrements); len(got) != 1 || got[0].Revision != want {
+		t.Fatalf("after both children: %+v, want p at revision %d", got, want)
+	}
+}
+
+const casIncrements = 40
+
+// casChild makes casIncrements compare-and-set increments of p, printing each revision it
+// was acknowledged, retrying when the other process got there first.
+func casChild(path string) {
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	for done := 0; done < casIncrements; {
+		got, err := s.ListResourcePolicies(ctx, scopeA)
+		if err != nil || len(got) != 1 {
+			fmt.Fprintln(os.Stderr, "list:", got, err)
+			os.Exit(2)
+		}
+		p, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d", str(got[0].RevisionID())))
+		switch {
+		case err == nil:
+			fmt.Println(p.Revision)
+			done++
+		case xraylocal.ErrorCodeOf(err) != xraylocal.InvalidPolicyRevisionIdException:
+			fmt.Fprintln(os.Stderr, "put:", err)
+			os.Exit(2)
+		}
+	}
+}
