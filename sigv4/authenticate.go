@@ -58,9 +58,12 @@ type Authenticator struct {
 	mode           Mode
 	defaultAccount string
 	defaultRegion  string
-	byKey          map[string]*Credentials
-	now            func() time.Time
-	keys           keyCache
+	// defaultPrincipal is the root of defaultAccount, built once: open mode gives it to
+	// every unsigned request.
+	defaultPrincipal string
+	byKey            map[string]*Credentials
+	now              func() time.Time
+	keys             keyCache
 }
 
 // NewAuthenticator checks cfg and returns an Authenticator. It fails on an unknown mode, a
@@ -86,6 +89,7 @@ func NewAuthenticator(cfg Config) (*Authenticator, error) {
 	if !accountIDPattern.MatchString(a.defaultAccount) {
 		return nil, fmt.Errorf("default account %q is not a 12-digit AWS account id", a.defaultAccount)
 	}
+	a.defaultPrincipal = xraylocal.RootPrincipal(a.defaultAccount)
 	if a.defaultRegion == "" {
 		a.defaultRegion = xraylocal.DefaultRegion
 	}
@@ -140,9 +144,20 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (xraylocal.Ca
 // key. A header or query that cannot be read leaves the defaults: open mode never refuses.
 func (a *Authenticator) identifyOpen(c *xraylocal.Caller, r *http.Request, query []queryParam) {
 	c.Account, c.Region = a.defaultAccount, a.defaultRegion
-	cl, err := readClaim(r, query)
-	if err != nil {
-		c.PrincipalARN = principal(c.Account, nil)
+	var cl claim
+	var err error
+	// Unlike strict mode, a request with several signatures is not refused: the first
+	// Authorization header, else the query, says who it is.
+	auth := r.Header.Values("Authorization")
+	presigned := isPresigned(query)
+	switch {
+	case len(auth) > 0:
+		cl, err = parseAuthorization(auth[0])
+	case presigned:
+		cl, err = parsePresigned(query)
+	}
+	if err != nil || (len(auth) == 0 && !presigned) {
+		c.PrincipalARN = a.defaultPrincipal
 		return
 	}
 	key := cl.Credential.AccessKeyID
@@ -157,6 +172,10 @@ func (a *Authenticator) identifyOpen(c *xraylocal.Caller, r *http.Request, query
 	case accountIDPattern.MatchString(key):
 		// A 12-digit access key id is the account id itself: the LocalStack convention.
 		c.Account = key
+	}
+	if cred == nil && c.Account == a.defaultAccount {
+		c.PrincipalARN = a.defaultPrincipal
+		return
 	}
 	c.PrincipalARN = principal(c.Account, cred)
 }
@@ -203,14 +222,14 @@ func unrecognized(format string, args ...any) error {
 // in the order that lets each error say the most useful thing: the request's form first,
 // then who signed it, then when, then what.
 func (a *Authenticator) verify(r *http.Request, body []byte, query []queryParam, cl claim) (*Credentials, error) {
-	amzDate, signedAt, err := requestTime(r, query, cl.Presigned)
+	amzDate, from, signedAt, err := requestTime(r, query, cl.Presigned)
 	if err != nil {
 		return nil, err
 	}
 	scope := cl.Credential
 	if scope.Date != amzDate[:8] {
 		return nil, invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "+
-			"'%s' != '%s', from 'X-Amz-Date'.", scope.Date, amzDate[:8])
+			"'%s' != '%s', from '%s'.", scope.Date, amzDate[:8], from)
 	}
 	if scope.Service != Service {
 		return nil, invalidSignature("Credential should be scoped to correct service: '%s'. Got %s.", Service, quote(scope.Service))
@@ -257,8 +276,8 @@ func (a *Authenticator) verify(r *http.Request, body []byte, query []queryParam,
 // format) and parsed. Header-signed requests give it in X-Amz-Date or, failing that, Date
 // ("Handling dates in Signature Version 4": either header may carry the time stamp);
 // presigned requests in the X-Amz-Date parameter.
-func requestTime(r *http.Request, query []queryParam, presigned bool) (string, time.Time, error) {
-	var v, from string
+func requestTime(r *http.Request, query []queryParam, presigned bool) (amzDate, from string, t time.Time, err error) {
+	var v string
 	if presigned {
 		v, _ = queryValue(query, qDate)
 		from = "X-Amz-Date"
@@ -267,17 +286,17 @@ func requestTime(r *http.Request, query []queryParam, presigned bool) (string, t
 	} else if v = r.Header.Get("Date"); v != "" {
 		from = "Date"
 	} else {
-		return "", time.Time{}, incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+		return "", "", time.Time{}, incomplete("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	}
 	if t, ok := parseAmzDate(v); ok {
-		return v, t, nil
+		return v, from, t, nil
 	}
 	if from == "Date" {
 		if t, err := http.ParseTime(v); err == nil {
-			return t.UTC().Format(amzDateLayout), t.UTC(), nil
+			return t.UTC().Format(amzDateLayout), from, t.UTC(), nil
 		}
 	}
-	return "", time.Time{}, incomplete("Date must be in ISO-8601 'basic format'. Got %s in %s. See http://en.wikipedia.org/wiki/ISO_8601",
+	return "", "", time.Time{}, incomplete("Date must be in ISO-8601 'basic format'. Got %s in %s. See http://en.wikipedia.org/wiki/ISO_8601",
 		quote(v), from)
 }
 

@@ -68,3 +68,36 @@ func FuzzParseAuthorization(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAuthenticate: whatever a request carries in the headers and query that authentication
+// reads, Authenticate does not panic; open mode always gives a caller with a 12-digit account
+// and a region name; strict mode refuses with one of the four authentication errors.
+// Seed corpus: testdata/fuzz/FuzzAuthenticate.
+func FuzzAuthenticate(f *testing.F) {
+	open := newAuth(f, ModeOpen, t0)
+	strict := newAuth(f, ModeStrict, t0)
+	f.Fuzz(func(t *testing.T, authorization, amzDate, date, rawQuery, contentSHA256, token string) {
+		req := httptest.NewRequest("POST", "http://localhost:4566/TraceSegments", strings.NewReader("{}"))
+		req.URL.RawQuery = rawQuery
+		for k, v := range map[string]string{
+			"Authorization": authorization, "X-Amz-Date": amzDate, "Date": date,
+			"X-Amz-Content-Sha256": contentSHA256, "X-Amz-Security-Token": token,
+		} {
+			if v != "" {
+				req.Header[k] = []string{v}
+			}
+		}
+		c, err := open.Authenticate(req, []byte("{}"))
+		if err != nil || !accountIDPattern.MatchString(c.Account) || !validRegion(c.Region) {
+			t.Fatalf("open mode: caller %+v, error %v", c, err)
+		}
+		_, err = strict.Authenticate(req, []byte("{}"))
+		var e *xraylocal.Error
+		if err == nil {
+			t.Fatal("strict mode accepted a request no listed key signed")
+		}
+		if !errors.As(err, &e) || e.Code.HTTPStatus() != 403 {
+			t.Fatalf("strict mode: error %v, want an authentication error (403)", err)
+		}
+	})
+}

@@ -83,6 +83,20 @@ func TestA2_OpenModeAccountAndRegion(t *testing.T) {
 		{name: "hand-written header for another service: region still read",
 			build: withAuth("AWS4-HMAC-SHA256 Credential=test/20200101/eu-south-2/s3/aws4_request,SignedHeaders=host,Signature=x"),
 			want:  caller("000000000000", "eu-south-2", "test", root("000000000000"))},
+		{name: "header and presigned query: the header decides",
+			build: func(tb testing.TB) *http.Request {
+				req := presign(tb, digits, "me-south-1", t0, "60", "{}")
+				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=210987654321/20261126/af-south-1/xray/aws4_request, SignedHeaders=host, Signature=00")
+				return req
+			},
+			want: caller("210987654321", "af-south-1", "210987654321", root("210987654321"))},
+		{name: "two Authorization headers: the first decides",
+			build: func(tb testing.TB) *http.Request {
+				req := withAuth("AWS4-HMAC-SHA256 Credential=210987654321/20261126/af-south-1/xray/aws4_request, SignedHeaders=host, Signature=00")(tb)
+				req.Header.Add("Authorization", "AWS4-HMAC-SHA256 Credential=123456789012/20261126/eu-west-1/xray/aws4_request, SignedHeaders=host, Signature=00")
+				return req
+			},
+			want: caller("210987654321", "af-south-1", "210987654321", root("210987654321"))},
 		{name: "malformed header: defaults", build: withAuth("AWS4-HMAC-SHA256 garbage"),
 			want: caller("000000000000", "us-east-1", "", root("000000000000"))},
 		{name: "credential without scope: defaults",

@@ -20,10 +20,12 @@ const (
 	// Service is the signing name of AWS X-Ray: the fourth part of the credential scope.
 	Service = "xray"
 
-	// maxSkew is how far a signature's time may be from the server's: "the request must reach
-	// AWS within five minutes of the time stamp" became 15 minutes for SigV4 (Signature
-	// Version 4 "Elements of an AWS API request signature": the request is rejected when its
-	// time stamp is more than 15 minutes from the server's).
+	// maxSkew is how far a signature's time may be from the server's. The IAM User Guide
+	// ("Elements of an AWS API request signature", reference_aws-signing.html) says a request
+	// must reach AWS "in most cases" within five minutes of its time stamp; the services
+	// X-Ray's clients talk to answer with "Signature expired: ... (... - 15 min.)", and
+	// Amazon S3 documents 15 minutes for RequestTimeTooSkewed. xraylocal allows 15 minutes
+	// either way, the tolerance AWS applies in practice.
 	maxSkew = 15 * time.Minute
 
 	// maxPresignExpires is the longest X-Amz-Expires SigV4 accepts: seven days
