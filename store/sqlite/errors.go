@@ -17,15 +17,15 @@ var ErrClosed = fmt.Errorf("sqlite store is closed: %w", xraylocal.ErrUnavailabl
 
 // ErrSchemaTooNew is returned by Open for a file written by a newer xraylocal, whose
 // schema this code does not know; opening it could corrupt what the newer code wrote.
-var ErrSchemaTooNew = errors.New("sqlite store: the file's schema is newer than this xraylocal knows; upgrade xraylocal or use another file")
+var ErrSchemaTooNew = errors.New("the file's schema is newer than this xraylocal knows; upgrade xraylocal or use another file")
 
 // ErrNotADatabase is returned by Open for a file that exists but is not a SQLite
 // database (or is encrypted or damaged beyond its header).
-var ErrNotADatabase = errors.New("sqlite store: the file is not a SQLite database")
+var ErrNotADatabase = errors.New("the file is not a SQLite database")
 
 // ErrForeignDatabase is returned by Open for a SQLite database that another program
 // made: it has tables but no xraylocal schema version.
-var ErrForeignDatabase = errors.New("sqlite store: the file is a SQLite database of another program, not an xraylocal store")
+var ErrForeignDatabase = errors.New("the file is a SQLite database of another program, not an xraylocal store")
 
 // wrap adds what was being done to a database error. Errors that mean the database
 // is out of reach for now (locked by another process beyond busy_timeout, a failing

@@ -47,7 +47,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return wrap("read schema version", err)
 	}
 	if version > schemaVersion {
-		return fmt.Errorf("%w (file has schema version %d, this xraylocal knows up to %d)",
+		return fmt.Errorf("sqlite store: %w (file has schema version %d, this xraylocal knows up to %d)",
 			ErrSchemaTooNew, version, schemaVersion)
 	}
 	if version == schemaVersion {
@@ -85,7 +85,7 @@ func checkForeign(ctx context.Context, tx *sql.Tx) error {
 		return wrap("read schema", err)
 	}
 	if (appID != 0 && appID != applicationID) || tables > 0 {
-		return fmt.Errorf("%w (application id %#x, %d schema objects)", ErrForeignDatabase, appID, tables)
+		return fmt.Errorf("sqlite store: %w (application id %#x, %d schema objects)", ErrForeignDatabase, appID, tables)
 	}
 	return nil
 }
