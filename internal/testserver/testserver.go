@@ -154,6 +154,9 @@ func (p *Process) Stderr() string {
 	return p.stderr.String()
 }
 
+// PID returns the process id, for tests that read /proc/PID.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Signal sends sig to the process.
 func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
