@@ -25,6 +25,7 @@ func take[T any](s *slab[T], n int) []T {
 type arena struct {
 	pieces slab[piece]
 	strs   slab[string]
+	values slab[condValue]
 }
 
 func (a *arena) pieceSlab() *slab[piece] {

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"strconv"
 	"testing"
 	"time"
@@ -92,4 +93,35 @@ func BenchmarkEngineCheck(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEvaluateDocumented decides one SNS request against the documented SNS
+// active-tracing policy: the usual size of an X-Ray resource policy.
+func BenchmarkEvaluateDocumented(b *testing.B) {
+	pol := mustParse(b, `{"Version":"2012-10-17","Statement":[{"Sid":"SNSAccess","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":["xray:PutTraceSegments","xray:GetSamplingRules","xray:GetSamplingTargets"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"StringLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:orders-*"}}}]}`)
+	who := Principal{Kind: PrincipalService, ID: "sns.amazonaws.com"}
+	ctx := ctxOf("aws:SourceAccount", "111122223333", "aws:SourceArn", "arn:aws:sns:us-east-1:111122223333:orders-eu")
+	SetPrincipalKeys(&ctx, who)
+	req := Request{Principal: who, Action: "xray:GetSamplingTargets", Resource: "*", Context: ctx}
+	if got := pol.Evaluate(&req); got.Decision != Allow {
+		b.Fatalf("decision = %s, want allow", got.Decision)
+	}
+	b.ReportAllocs()
+	reportCPU(b, func() { pol.Evaluate(&req) })
+}
+
+// BenchmarkJSONUnmarshalBaseline decodes the same ~5 KB document with
+// encoding/json into untyped values. It validates nothing; it is here to put
+// BenchmarkValidate's numbers in proportion on a machine whose speed varies
+// (a shared CI runner).
+func BenchmarkJSONUnmarshalBaseline(b *testing.B) {
+	d := []byte(benchDocument(b))
+	b.SetBytes(int64(len(d)))
+	b.ReportAllocs()
+	reportCPU(b, func() {
+		var v any
+		if err := json.Unmarshal(d, &v); err != nil {
+			b.Fatal(err)
+		}
+	})
 }

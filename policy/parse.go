@@ -40,15 +40,19 @@ func (p *parser) add(rule, element, msg string) {
 
 // duplicates reports members of obj whose name appeared before: a document that
 // says two different things under one name is ambiguous, so it is refused
-// rather than read as its last member.
-func (p *parser) duplicates(rule, element string, obj *jsonValue) {
+// rather than read as its last member. The element is element+suffix, joined
+// only when there is something to report.
+func (p *parser) duplicates(rule, element, suffix string, obj *jsonValue) {
 	ms := obj.members
+	report := func(key string) {
+		p.add(rule, element+suffix, "has the key "+quote(key)+" more than once")
+	}
 	if len(ms) <= 16 {
 		// Few members, the usual case: comparing pairs costs less than a map.
 		for i := 1; i < len(ms); i++ {
 			for j := 0; j < i; j++ {
 				if ms[i].key == ms[j].key {
-					p.add(rule, element, "has the key "+quote(ms[i].key)+" more than once")
+					report(ms[i].key)
 					break
 				}
 			}
@@ -58,7 +62,7 @@ func (p *parser) duplicates(rule, element string, obj *jsonValue) {
 	seen := make(map[string]struct{}, len(ms))
 	for _, m := range ms {
 		if _, dup := seen[m.key]; dup {
-			p.add(rule, element, "has the key "+quote(m.key)+" more than once")
+			report(m.key)
 		}
 		seen[m.key] = struct{}{}
 	}
@@ -80,7 +84,7 @@ func (p *parser) document(doc string) *Policy {
 		p.add("V-1", "", "the policy document is "+root.kind.String()+"; it must be a JSON object")
 		return nil
 	}
-	p.duplicates("V-1", "", &root)
+	p.duplicates("V-1", "", "", &root)
 	pol := &Policy{}
 	var statements *jsonValue
 	for i := range root.members {
@@ -188,7 +192,7 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 			st.Sid, p.sid = m.value.text, m.value.text
 		}
 	}
-	p.duplicates("V-4", "", v)
+	p.duplicates("V-4", "", "", v)
 	for i := range v.members {
 		m := &v.members[i]
 		slot := members.slot(m.key)
@@ -317,16 +321,16 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 		p.add("V-7", element, "is an empty object; name at least one principal")
 		return ps
 	}
-	p.duplicates("V-7", element, v)
+	p.duplicates("V-7", element, "", v)
 	for i := range v.members {
 		m := &v.members[i]
-		el := element + "." + m.key
 		switch m.key {
 		case "AWS", "Service", "Federated", "CanonicalUser":
 		default:
 			p.add("V-7", element, "unknown key "+quote(m.key)+"; use AWS, Service, Federated or CanonicalUser")
 			continue
 		}
+		el := element + "." + m.key
 		vals, _ := p.stringList("V-7", el, &m.value)
 		for _, s := range vals {
 			switch m.key {
@@ -514,7 +518,7 @@ func (p *parser) conditions(v *jsonValue) []condition {
 		p.add("V-10", "Condition", "is "+v.kind.String()+"; it must be an object of operators")
 		return nil
 	}
-	p.duplicates("V-10", "Condition", v)
+	p.duplicates("V-10", "Condition", "", v)
 	n := 0
 	for i := range v.members {
 		n += len(v.members[i].value.members)
@@ -531,7 +535,7 @@ func (p *parser) conditions(v *jsonValue) []condition {
 			p.add("V-10", "Condition: "+m.key, "is "+m.value.kind.String()+"; it must be an object of condition keys and values")
 			continue
 		}
-		p.duplicates("V-10", "Condition: "+m.key, &m.value)
+		p.duplicates("V-10", "Condition: ", m.key, &m.value)
 		for j := range m.value.members {
 			km := &m.value.members[j]
 			if km.key == "" {
@@ -557,7 +561,7 @@ func (p *parser) condition(op operator, km *jsonMember) (condition, bool) {
 		p.add("V-10", element(), "is an empty array; give at least one value")
 		return c, false
 	}
-	c.values = make([]condValue, 0, count)
+	c.values = take(&p.a.values, count)[:0]
 	ok := true
 	for i := 0; i < count; i++ {
 		it := &km.value

@@ -23,7 +23,10 @@ type piece struct {
 	// qWild says whether every "?" byte of text is a wildcard (a pattern read
 	// from policy text); it is ignored when aux holds a mask.
 	qWild bool
-	aux   *pieceAux // nil for most pieces, which keeps a compiled policy small
+	// wild says whether the piece has any wildcard; without one it is compared
+	// as plain text.
+	wild bool
+	aux  *pieceAux // nil for most pieces, which keeps a compiled policy small
 }
 
 type pieceAux struct {
@@ -57,8 +60,10 @@ func (p *piece) wildAt(j int) bool {
 	return p.qWild && p.text[j] == '?'
 }
 
-func (p *piece) hasWild() bool {
-	return p.mask() != nil || (p.qWild && strings.IndexByte(p.text, '?') >= 0)
+func (p *piece) hasWild() bool { return p.wild }
+
+func textPiece(text string) piece {
+	return piece{text: text, qWild: true, wild: strings.IndexByte(text, '?') >= 0}
 }
 
 // pattern is a compiled wildcard pattern.
@@ -79,9 +84,9 @@ func splitPieces(s string, buf []piece) ([]piece, bool) {
 	for {
 		i := strings.IndexByte(s, '*')
 		if i < 0 {
-			return append(buf, piece{text: s, qWild: true}), star
+			return append(buf, textPiece(s)), star
 		}
-		buf = append(buf, piece{text: s[:i], qWild: true})
+		buf = append(buf, textPiece(s[:i]))
 		s = s[i+1:]
 		star = true
 	}
@@ -142,6 +147,7 @@ func (b *patternBuilder) endPiece() {
 	p := piece{text: b.cur.String()}
 	if b.hasAny {
 		p.aux = &pieceAux{any: b.curAny}
+		p.wild = true
 	}
 	b.pieces = append(b.pieces, p)
 	b.cur = strings.Builder{}
@@ -241,6 +247,13 @@ func matchPieces(pieces []piece, star bool, s string, c *counter) bool {
 // matchAt matches the piece against s starting at byte i, not reading past
 // limit, and returns where the match ends.
 func (p *piece) matchAt(s string, i, limit int, c *counter) (int, bool) {
+	if !p.wild && c == nil {
+		end := i + len(p.text)
+		if end <= limit && s[i:end] == p.text {
+			return end, true
+		}
+		return 0, false
+	}
 	for j := 0; j < len(p.text); j++ {
 		c.step()
 		if i >= limit {
@@ -262,6 +275,13 @@ func (p *piece) matchAt(s string, i, limit int, c *counter) (int, bool) {
 // matchEnd matches the piece against the end of s, not reading before floor, and
 // returns where the match starts.
 func (p *piece) matchEnd(s string, floor int, c *counter) (int, bool) {
+	if !p.wild && c == nil {
+		start := len(s) - len(p.text)
+		if start >= floor && s[start:] == p.text {
+			return start, true
+		}
+		return 0, false
+	}
 	i := len(s)
 	for j := len(p.text) - 1; j >= 0; j-- {
 		c.step()
