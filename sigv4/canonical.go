@@ -212,13 +212,6 @@ func hmacSHA256(key []byte, data string) []byte {
 	return h.Sum(nil)
 }
 
-// signature returns the lowercase hex signature of a string to sign.
-func signature(key, toSign []byte) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write(toSign)
-	return hex.AppendEncode(nil, h.Sum(nil))
-}
-
 // keyCache keeps derived signing keys: a key depends only on (secret, date, region, service),
 // so deriving it (four HMACs) once per day and region is enough. Each entry also pools
 // HMAC states keyed with it, so that verifying a signature allocates no new hash. The region

@@ -19,6 +19,12 @@ var unsignedHeaders = map[string]bool{
 	"transfer-encoding": true,
 }
 
+// signKeys memoises the signing keys Sign derives, as aws-sdk-go-v2's signer does
+// (aws/signer/internal/v4/cache.go): a load generator signs many requests with one key per
+// day, and deriving it is four HMACs. It holds no state a signature depends on beyond the
+// pure function signingKey, and is bounded like every keyCache.
+var signKeys keyCache
+
 // Sign signs req with AWS Signature Version 4 in the Authorization header, as an AWS SDK
 // does. body must be the bytes req will send; its SHA-256 goes into the X-Amz-Content-Sha256
 // header and the signature. Sign sets X-Amz-Date (from t), X-Amz-Content-Sha256,
@@ -30,9 +36,10 @@ func Sign(req *http.Request, body []byte, cred Credentials, region, service stri
 	t = t.UTC()
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
+	amzDate := t.Format(amzDateLayout)
 
 	req.Header.Del("Authorization")
-	req.Header.Set("X-Amz-Date", t.Format(amzDateLayout))
+	req.Header.Set("X-Amz-Date", amzDate)
 	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
 	if cred.SessionToken != "" {
 		req.Header.Set("X-Amz-Security-Token", cred.SessionToken)
@@ -52,11 +59,11 @@ func Sign(req *http.Request, body []byte, cred Credentials, region, service stri
 	slices.Sort(signed)
 	signed = slices.Compact(signed)
 
-	scope := credentialScope{AccessKeyID: cred.AccessKeyID, Date: t.Format(scopeDateLayout), Region: region, Service: service}
+	scope := credentialScope{AccessKeyID: cred.AccessKeyID, Date: amzDate[:8], Region: region, Service: service}
 	signedList := strings.Join(signed, ";")
 	canonical := canonicalRequest(req, parseQuery(req.URL.RawQuery), signedList, payloadHash, false)
-	toSign := stringToSign(t.Format(amzDateLayout), scope.scope(), canonical)
-	sig := signature(signingKey(cred.SecretAccessKey, scope.Date, region, service), toSign)
+	toSign := stringToSign(amzDate, scope.scope(), canonical)
+	sig := signKeys.get(cred.SecretAccessKey, scope.Date, region, service).sign(toSign)
 
 	req.Header.Set("Authorization", algorithm+" Credential="+cred.AccessKeyID+"/"+scope.scope()+
 		", SignedHeaders="+signedList+", Signature="+string(sig))

@@ -81,6 +81,22 @@ func signedCases() []signedCase {
 			wantRegion: "eu-central-1", wantAccount: "333344445555", wantKey: temp.AccessKeyID, wantARN: temp.PrincipalARN,
 		},
 		{
+			// A key listed without session_token accepts any token (decided; see
+			// docs/authentication.md).
+			name: "aws-sdk-go-v2 long-term key with a session token",
+			build: func(tb testing.TB) *http.Request {
+				req := newRequest(tb, "POST", "http://localhost:4566/GetGroups", `{}`)
+				withToken := bob
+				withToken.SessionToken = "some-token"
+				sdkSign(tb, req, withToken, "us-east-1", t0, sha256Hex([]byte(`{}`)))
+				if req.Header.Get("X-Amz-Security-Token") != "some-token" {
+					tb.Fatal("test premise: the SDK sends the session token")
+				}
+				return req
+			},
+			wantRegion: "us-east-1", wantAccount: "222233334444", wantKey: bob.AccessKeyID, wantARN: "arn:aws:iam::222233334444:root",
+		},
+		{
 			name: "aws-sdk-go-v2 query string, repeated names, reserved characters",
 			build: func(tb testing.TB) *http.Request {
 				req := newRequest(tb, "POST", "http://localhost:4566/ListResourcePolicies?b=2&a=1&a=0&x=%2F%20y~&empty=&flag", "")
