@@ -222,3 +222,34 @@ func TestConditionPolicyVariables(t *testing.T) {
 		{name: "2008 reads variables as text", cond: `{"StringEquals":{"k":"${aws:PrincipalAccount}"}}`, ctx: []string{"k", "${aws:PrincipalAccount}", "aws:PrincipalAccount", "1"}, want: true},
 	})
 }
+
+// A key present with no values is an empty set: ForAllValues holds (no value
+// contradicts it), ForAnyValue does not, and Null sees no value.
+func TestConditionEmptySet(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cond string
+		want bool
+	}{
+		{name: "ForAllValues", cond: `{"ForAllValues:StringEquals":{"aws:TagKeys":"env"}}`, want: true},
+		{name: "ForAnyValue", cond: `{"ForAnyValue:StringEquals":{"aws:TagKeys":"env"}}`, want: false},
+		{name: "plain operator", cond: `{"StringEquals":{"aws:TagKeys":"env"}}`, want: false},
+		{name: "Null true", cond: `{"Null":{"aws:TagKeys":"true"}}`, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			pol := mustParse(t, doc(stmt(`Principal="*"`, `Action="*"`, `Condition=`+tt.cond)))
+			var ctx Context
+			ctx.Set("aws:TagKeys")
+			if _, ok := ctx.Get("AWS:TAGKEYS"); !ok {
+				t.Fatal("the empty key is missing from the context")
+			}
+			req := Request{Principal: Principal{Kind: PrincipalAWS, ID: "arn:aws:iam::123456789012:root"}, Action: "xray:TagResource", Resource: "*", Context: ctx}
+			if got := pol.Evaluate(&req).Decision == Allow; got != tt.want {
+				t.Errorf("holds = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -51,6 +51,9 @@ func Evaluate(policies []*Policy, req *Request) Result {
 			if st.Effect == EffectDeny {
 				denies = append(denies, ref)
 			} else {
+				if allows == nil {
+					allows = make([]StatementRef, 0, len(pol.Statements)-si)
+				}
 				allows = append(allows, ref)
 			}
 		}

@@ -372,21 +372,15 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	return v, true
 }
 
-func (r *jsonReader) array(depth int) (v jsonValue) {
+func (r *jsonReader) array(depth int) jsonValue {
 	r.pos++
-	v = jsonValue{kind: jsonArray}
+	v := jsonValue{kind: jsonArray}
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == ']' {
 		r.pos++
 		return v
 	}
 	start := len(r.itemStack)
-	defer func() {
-		v.items = r.jsonScratch.items.take(len(r.itemStack) - start)
-		copy(v.items, r.itemStack[start:])
-		clear(r.itemStack[start:])
-		r.itemStack = r.itemStack[:start]
-	}()
 	for r.err == nil {
 		r.space()
 		item := r.value(depth + 1)
@@ -406,24 +400,22 @@ func (r *jsonReader) array(depth int) (v jsonValue) {
 		}
 		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
+	v.items = r.jsonScratch.items.take(len(r.itemStack) - start)
+	copy(v.items, r.itemStack[start:])
+	clear(r.itemStack[start:])
+	r.itemStack = r.itemStack[:start]
 	return v
 }
 
-func (r *jsonReader) object(depth int) (v jsonValue) {
+func (r *jsonReader) object(depth int) jsonValue {
 	r.pos++
-	v = jsonValue{kind: jsonObject}
+	v := jsonValue{kind: jsonObject}
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == '}' {
 		r.pos++
 		return v
 	}
 	start := len(r.memberStack)
-	defer func() {
-		v.members = r.jsonScratch.members.take(len(r.memberStack) - start)
-		copy(v.members, r.memberStack[start:])
-		clear(r.memberStack[start:])
-		r.memberStack = r.memberStack[:start]
-	}()
 	for r.err == nil {
 		r.space()
 		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
@@ -458,5 +450,9 @@ func (r *jsonReader) object(depth int) (v jsonValue) {
 		}
 		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
+	v.members = r.jsonScratch.members.take(len(r.memberStack) - start)
+	copy(v.members, r.memberStack[start:])
+	clear(r.memberStack[start:])
+	r.memberStack = r.memberStack[:start]
 	return v
 }
