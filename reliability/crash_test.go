@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,10 @@ type writer struct {
 	err           error  // why the writer stopped, when it was not the crash
 	// unknown counts the writes cut off by a crash; committed, those the store kept anyway.
 	unknown, committed int
+	// stop, when set, holds the times (UnixNano) just before and just after a stop signal
+	// was sent; spanned counts the acknowledged writes sent before and answered after it.
+	stop    *[2]atomic.Int64
+	spanned int
 }
 
 // run writes until the server stops answering or ctx ends.
@@ -38,7 +43,9 @@ func (w *writer) run(ctx context.Context, c *client, round int) {
 			expected = strconv.Itoa(w.acked)
 		}
 		w.inflight = doc
+		sent := time.Now().UnixNano()
 		r, got, err := c.put(ctx, w.account, w.name, doc, expected)
+		answered := time.Now().UnixNano()
 		switch {
 		case err != nil && r.status == 0:
 			return // the connection failed: the crash (or ctx) stopped us
@@ -55,6 +62,11 @@ func (w *writer) run(ctx context.Context, c *client, round int) {
 		}
 		w.acked, w.ackedDoc, w.inflight = w.acked+1, doc, ""
 		w.acks++
+		if w.stop != nil {
+			if before, after := w.stop[0].Load(), w.stop[1].Load(); after != 0 && sent < before && answered > after {
+				w.spanned++
+			}
+		}
 	}
 }
 
