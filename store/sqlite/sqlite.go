@@ -332,10 +332,23 @@ func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope)
 	}
 	rows, err := s.listStmt.QueryContext(ctx, scope.Account, scope.Region)
 	if err != nil {
-		return nil, wrap("list policies", err)
+		return nil, s.readError("list policies", err)
 	}
 	out, err := scanPolicies(rows)
-	return out, wrap("list policies", err)
+	if err != nil {
+		return nil, s.readError("list policies", err)
+	}
+	return out, nil
+}
+
+// readError wraps the error of a read. A read that raced Close failed because the pool
+// closed under it: that is ErrClosed, a 503 like any request during shutdown, not a
+// failure of the database.
+func (s *Store) readError(doing string, err error) error {
+	if s.isClosing() {
+		return ErrClosed
+	}
+	return wrap(doing, err)
 }
 
 // scanPolicies reads and closes rows of listQuery. It returns an empty, non-nil slice
@@ -365,7 +378,10 @@ func (s *Store) Ping(ctx context.Context) error {
 		return ErrClosed
 	}
 	var n int
-	return wrap("ping", s.pingStmt.QueryRowContext(ctx).Scan(&n))
+	if err := s.pingStmt.QueryRowContext(ctx).Scan(&n); err != nil {
+		return s.readError("ping", err)
+	}
+	return nil
 }
 
 // Close implements xraylocal.Store. Writes already handed to the writer are committed

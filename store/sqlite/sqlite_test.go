@@ -493,8 +493,8 @@ func TestCloseThenPut(t *testing.T) {
 	}
 }
 
-// TestCloseWhileWriting: Puts racing Close never hang or panic; each is acknowledged or
-// gets ErrClosed, and every acknowledged write is in the file afterwards.
+// TestCloseWhileWriting: Puts and reads racing Close never hang or panic; each succeeds
+// or gets ErrClosed, and every acknowledged write is in the file afterwards.
 func TestCloseWhileWriting(t *testing.T) {
 	t.Parallel()
 	path := newPath(t)
@@ -516,6 +516,27 @@ func TestCloseWhileWriting(t *testing.T) {
 					return
 				}
 				acked[i] = p.Revision
+			}
+		}()
+	}
+	// Readers too: a List or Ping racing Close gets ErrClosed, never another error.
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				var err error
+				if i%2 == 0 {
+					_, err = s.ListResourcePolicies(context.Background(), scopeA)
+				} else {
+					err = s.Ping(context.Background())
+				}
+				if err != nil {
+					if !errors.Is(err, ErrClosed) {
+						t.Errorf("reader %d: %v, want success or ErrClosed", i, err)
+					}
+					return
+				}
 			}
 		}()
 	}
