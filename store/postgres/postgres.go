@@ -189,43 +189,26 @@ func (r refusal) Error() string { return r.err.Error() }
 // of one scope take turns on the lock, in every process, so each reads what the one before
 // it committed and the decision and its write are one step (rule P-8). Writers of other
 // scopes do not wait (a hash collision only makes two scopes share a lock).
-//
-// A try that failed before its COMMIT was sent changed nothing and is tried again; one
-// whose COMMIT went out but got no answer may have committed, so it is not repeated and
-// the caller gets ErrUnavailable, whose retry is the client's to decide. Neither is a try
-// the database did not answer in time: it is busy or gone, and more load will not help.
 func (s *Store) write(ctx context.Context, scope xraylocal.Scope, fn func(context.Context, pgx.Tx) error) error {
-	var err error
-	for attempt := 1; ; attempt++ {
-		var committing bool
-		committing, err = s.tryWrite(ctx, scope, fn)
-		var r refusal
-		if errors.As(err, &r) {
-			return r.err
-		}
-		if err == nil || ctx.Err() != nil || attempt == maxAttempts {
-			break
-		}
-		if errors.Is(err, errNoAnswer) || !(retryable(err) || !committing && lostConnection(err)) {
-			break
-		}
-		if !pause(ctx, attempt) {
-			break
-		}
+	err := s.retry(ctx, func(ctx context.Context) error { return tryWrite(ctx, s.pool, scope, fn) })
+	var r refusal
+	if errors.As(err, &r) {
+		return r.err
 	}
 	return fail("write", err)
 }
 
-func (s *Store) tryWrite(parent context.Context, scope xraylocal.Scope, fn func(context.Context, pgx.Tx) error) (committing bool, err error) {
-	ctx, cancel := context.WithTimeout(parent, s.tryTimeout)
-	defer cancel()
-	defer func() { err = noAnswer(parent, ctx, err, s.tryTimeout) }()
+// errMaybeCommitted marks a write whose COMMIT was sent but never answered: it may have
+// committed, so it is not tried again; the client gets a 503 and decides.
+var errMaybeCommitted = errors.New("the connection broke while committing")
+
+func tryWrite(ctx context.Context, pool *pgxpool.Pool, scope xraylocal.Scope, fn func(context.Context, pgx.Tx) error) error {
 	// READ COMMITTED, whatever the database's default: each statement then reads a snapshot
 	// taken after the lock was granted. Under REPEATABLE READ the snapshot would predate the
 	// lock, and two creates could both count four policies.
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	tx, err := pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer func() {
 		// Its own bound: ctx may be over, and a rollback must not hang on a silent database.
@@ -235,24 +218,30 @@ func (s *Store) tryWrite(parent context.Context, scope xraylocal.Scope, fn func(
 	}()
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 0))",
 		scope.Account, scope.Region); err != nil {
-		return false, err
+		return err
 	}
 	if err := fn(ctx, tx); err != nil {
-		return false, err
+		return err
 	}
+	// A failure before this point rolled everything back, so retry may try again.
 	err = tx.Commit(ctx)
-	// Nothing sent means nothing committed.
-	return !pgconn.SafeToRetry(err), err
+	if err != nil && lostConnection(err) && !pgconn.SafeToRetry(err) {
+		return fmt.Errorf("%w: %w", errMaybeCommitted, err)
+	}
+	return err
 }
 
-// retry runs an operation that may safely run twice, trying again while the connection is
-// lost or the database asks for a retry, but not when the database did not answer in time.
+// retry runs op, bounding each try by tryTimeout, and tries again while the connection is
+// lost or the database asks for a retry; but not when the database did not answer in time
+// (it is busy or gone, and more load will not help) nor after a write that may have
+// committed.
 func (s *Store) retry(ctx context.Context, op func(context.Context) error) error {
 	for attempt := 1; ; attempt++ {
 		tctx, cancel := context.WithTimeout(ctx, s.tryTimeout)
 		err := noAnswer(ctx, tctx, op(tctx), s.tryTimeout)
 		cancel()
-		if err == nil || ctx.Err() != nil || attempt == maxAttempts || errors.Is(err, errNoAnswer) ||
+		if err == nil || ctx.Err() != nil || attempt == maxAttempts ||
+			errors.Is(err, errNoAnswer) || errors.Is(err, errMaybeCommitted) ||
 			!(lostConnection(err) || retryable(err)) {
 			return err
 		}
@@ -299,7 +288,7 @@ func fail(op string, err error) error {
 // connection broke: a network error, no answer in time, or a server that is shutting down,
 // starting up or full. It goes by error types and SQLSTATE codes, never by message text.
 func lostConnection(err error) bool {
-	if errors.Is(err, errNoAnswer) {
+	if errors.Is(err, errNoAnswer) || errors.Is(err, errMaybeCommitted) {
 		return true
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
@@ -319,7 +308,7 @@ func lostConnection(err error) bool {
 	var connectErr *pgconn.ConnectError
 	var netErr net.Error
 	return errors.As(err, &connectErr) || errors.As(err, &netErr) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
 		pgconn.SafeToRetry(err)
 }
