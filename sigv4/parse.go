@@ -14,7 +14,6 @@ const (
 	algorithm       = "AWS4-HMAC-SHA256"
 	scopeTerminator = "aws4_request"
 	amzDateLayout   = "20060102T150405Z" // ISO 8601 basic format, as X-Amz-Date carries it
-	scopeDateLayout = "20060102"
 	unsignedPayload = "UNSIGNED-PAYLOAD"
 
 	// Service is the signing name of AWS X-Ray: the fourth part of the credential scope.
@@ -22,10 +21,10 @@ const (
 
 	// maxSkew is how far a signature's time may be from the server's. The IAM User Guide
 	// ("Elements of an AWS API request signature", reference_aws-signing.html) says a request
-	// must reach AWS "in most cases" within five minutes of its time stamp; the services
-	// X-Ray's clients talk to answer with "Signature expired: ... (... - 15 min.)", and
-	// Amazon S3 documents 15 minutes for RequestTimeTooSkewed. xraylocal allows 15 minutes
-	// either way, the tolerance AWS applies in practice.
+	// must reach AWS "in most cases" within five minutes of its time stamp; AWS services
+	// answer a stale signature with "Signature expired: ... (... - 15 min.)", and Amazon S3
+	// documents 15 minutes for RequestTimeTooSkewed. xraylocal allows 15 minutes either
+	// way, the tolerance AWS applies in practice.
 	maxSkew = 15 * time.Minute
 
 	// maxPresignExpires is the longest X-Amz-Expires SigV4 accepts: seven days
