@@ -23,11 +23,15 @@ type compiledARN struct {
 	whole      pattern   // used when it is not
 }
 
-func newARNPattern(t template, a *arena) arnPattern {
+// newARNPattern compiles t.
+func newARNPattern(t template) arnPattern { return newARNPatternIn(t, nil) }
+
+// newARNPatternIn compiles t with its pieces cut from a's slabs.
+func newARNPatternIn(t template, a *arena) arnPattern {
 	p := arnPattern{tmpl: t}
 	switch {
 	case t.parts == nil:
-		p.static = compileARNText(t.raw, a)
+		p.static = compileARNTextIn(t.raw, a)
 	case !t.vars:
 		p.static, _ = compileARN(&t, Context{})
 	}
@@ -35,7 +39,9 @@ func newARNPattern(t template, a *arena) arnPattern {
 }
 
 // compileARNText compiles plain policy text.
-func compileARNText(s string, a *arena) compiledARN {
+func compileARNText(s string) compiledARN { return compileARNTextIn(s, nil) }
+
+func compileARNTextIn(s string, a *arena) compiledARN {
 	if strings.Count(s, ":") < arnComponents-1 {
 		return compiledARN{whole: compilePatternIn(s, a)}
 	}

@@ -168,7 +168,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 			like, _ := t.pattern(Context{})
 			cv.like = &like
 		case op.family == famARN:
-			arn := newARNPattern(t, a)
+			arn := newARNPatternIn(t, a)
 			cv.arn = &arn
 		}
 		return cv, nil

@@ -445,7 +445,7 @@ func (p *parser) resources(element string, v *jsonValue) []arnPattern {
 				continue
 			}
 		}
-		out = append(out, newARNPattern(t, p.a))
+		out = append(out, newARNPatternIn(t, p.a))
 	}
 	return out
 }
