@@ -103,21 +103,23 @@ func compileARN(t *template, ctx Context) (compiledARN, bool) {
 }
 
 // match reports whether value matches the pattern in the request context ctx.
-func (p *arnPattern) match(value string, ctx Context) bool {
+// resolved is false when the pattern holds a policy variable the request cannot
+// fill; matched is then false too.
+func (p *arnPattern) match(value string, ctx Context) (matched, resolved bool) {
 	c := &p.static
 	if p.tmpl.vars {
 		if text, ok, plain := p.tmpl.renderText(ctx); plain {
 			// The variables' values hold no wildcard characters and no colons, so
 			// the rendered text reads as policy text with the same meaning.
-			return ok && matchARNText(text, value)
+			return ok && matchARNText(text, value), ok
 		}
 		dyn, ok := compileARN(&p.tmpl, ctx)
 		if !ok {
-			return false
+			return false, false
 		}
 		c = &dyn
 	}
-	return c.match(value)
+	return c.match(value), true
 }
 
 func (c *compiledARN) match(value string) bool {

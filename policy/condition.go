@@ -323,16 +323,14 @@ func (c *condition) evaluate(ctx Context) bool {
 		}
 		return c.op.negated
 	}
-	// Values whose variables the request cannot fill are left out; with none left
-	// the condition cannot hold.
-	usable := 0
+	// A policy variable the request cannot fill (no such key, no default): "If AWS
+	// cannot resolve a variable, this can cause the entire statement to be invalid"
+	// (IAM User Guide, "IAM policy elements: Variables and tags"). The condition is
+	// then false, negated operator or not, so the statement does not apply.
 	for i := range c.values {
-		if !c.values[i].tmpl.vars || c.values[i].resolvable(ctx) {
-			usable++
+		if c.values[i].tmpl.vars && !c.values[i].resolvable(ctx) {
+			return false
 		}
-	}
-	if usable == 0 {
-		return false
 	}
 	switch c.op.set {
 	case setForAll:
@@ -448,7 +446,8 @@ func (c *condition) matchOne(q *requestValue, v *condValue, ctx Context) bool {
 		p, ok := v.tmpl.pattern(ctx)
 		return ok && p.match(q.s)
 	case famARN:
-		return v.arn.match(q.s, ctx)
+		matched, _ := v.arn.match(q.s, ctx)
+		return matched
 	case famNumeric:
 		return compare(c.op.cmp, cmpFloat(q.num, v.num))
 	case famDate:

@@ -82,7 +82,10 @@ func (s *Statement) applies(req *Request, who *caller, action string) bool {
 	if matchAction(s.actions, action) == s.notAction {
 		return false
 	}
-	if anyARN(s.resources, req.Resource, req.Context) == s.notResource {
+	if matched, resolved := anyARN(s.resources, req.Resource, req.Context); !resolved || matched == s.notResource {
+		// An entry whose policy variable the request cannot fill makes the
+		// statement inapplicable, Resource or NotResource alike (IAM User Guide,
+		// "IAM policy elements: Variables and tags").
 		return false
 	}
 	for i := range s.conditions {
@@ -105,11 +108,16 @@ func matchAction(ps []actionPattern, action string) bool {
 	return false
 }
 
-func anyARN(ps []arnPattern, s string, ctx Context) bool {
+// anyARN reports whether s matches one of ps; resolved is false when an entry
+// holds a policy variable the request cannot fill.
+func anyARN(ps []arnPattern, s string, ctx Context) (matched, resolved bool) {
+	resolved = true
 	for i := range ps {
-		if ps[i].match(s, ctx) {
-			return true
+		m, r := ps[i].match(s, ctx)
+		if !r {
+			return false, false
 		}
+		matched = matched || m
 	}
-	return false
+	return matched, resolved
 }

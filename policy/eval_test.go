@@ -57,6 +57,10 @@ func TestEvaluate(t *testing.T) {
 			resource: "arn:aws:xray:us-east-1:123456789012:group/app/ID", want: Allow, wantBy: []string{"1"}},
 		{name: "resource with a variable of another account", doc: doc(stmt(`Principal="*"`, `Action="*"`, `Resource="arn:aws:xray:*:${aws:PrincipalAccount}:group/*"`)), principal: alice, action: "xray:GetGroup",
 			resource: "arn:aws:xray:us-east-1:210987654321:group/app/ID", want: ImplicitDeny},
+		{name: "NotResource with an unresolvable variable does not apply", doc: doc(stmt(`Principal="*"`, `Action="*"`, `-Resource`, `NotResource="arn:aws:xray:*:${aws:SourceAccount}:group/*"`)), principal: alice, action: "xray:GetGroup",
+			resource: "arn:aws:xray:us-east-1:123456789012:group/app/ID", want: ImplicitDeny},
+		{name: "NotResource with a resolved variable", doc: doc(stmt(`Principal="*"`, `Action="*"`, `-Resource`, `NotResource="arn:aws:xray:*:${aws:PrincipalAccount}:sampling-rule/*"`)), principal: alice, action: "xray:GetGroup",
+			resource: "arn:aws:xray:us-east-1:123456789012:group/app/ID", want: Allow, wantBy: []string{"1"}},
 		{name: "resource with an unresolvable variable", doc: doc(stmt(`Principal="*"`, `Action="*"`, `Resource="arn:aws:xray:*:${aws:SourceAccount}:group/*"`)), principal: alice, action: "xray:GetGroup",
 			resource: "arn:aws:xray:us-east-1:123456789012:group/app/ID", want: ImplicitDeny},
 	}
