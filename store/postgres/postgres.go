@@ -73,7 +73,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if errors.Is(err, ErrSchemaTooNew) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("postgres: apply schema migrations: %w", err)
+		return nil, fail("connect and apply schema migrations", err)
 	}
 	return s, nil
 }

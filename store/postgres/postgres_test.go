@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -390,5 +392,31 @@ func TestUnavailable_NoAnswerIs503(t *testing.T) {
 	p, err := put("after")
 	if err != nil || p.Revision != 2 {
 		t.Fatalf("put once the lock is free: %+v, %v; want revision 2 (the timed-out write must not have happened)", p, err)
+	}
+}
+
+// Open on a database that cannot be reached says so with ErrUnavailable, quickly, so a
+// server start fails with a clear message rather than hanging.
+func TestOpen_UnreachableIsUnavailable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	start := time.Now()
+	s, err := postgres.Open(context.Background(), "postgres://xraylocal:secret@"+addr+"/xraylocal?sslmode=disable")
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("open on a closed port succeeded")
+	}
+	if !errors.Is(err, xraylocal.ErrUnavailable) {
+		t.Fatalf("open on a closed port: %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Fatalf("the error shows the password: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("open on a closed port took %v to fail", d)
 	}
 }
