@@ -88,8 +88,8 @@ func parseTemplate(s string, variables bool) (template, error) {
 // resolve returns the value a variable stands for in ctx.
 func (p *templatePart) resolve(ctx Context) (string, bool) {
 	if vs, ok := ctx.lookup(p.key); ok && len(vs) > 0 {
-		// IAM substitutes single-valued keys only; a multi-valued key's first
-		// value is used rather than failing the whole policy.
+		// A variable stands for one value; for a multivalued key this package
+		// takes the first (AWS documents no behaviour for that case).
 		return vs[0], true
 	}
 	if p.hasDefault {
