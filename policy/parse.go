@@ -234,8 +234,8 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		st.notPrincipal = true
 		st.principals = p.principal("NotPrincipal", notPrin)
 		if st.Effect == EffectAllow {
-			// IAM JSON policy elements reference: NotPrincipal ("... with Effect Allow
-			// is not supported"; AWS recommends it only with Deny).
+			// IAM JSON policy elements reference, NotPrincipal: AWS strongly
+			// recommends against NotPrincipal with Allow; rule V-6 refuses it.
 			p.add("V-6", "NotPrincipal", "is only allowed in a statement whose Effect is \"Deny\"")
 		}
 	}
