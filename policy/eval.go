@@ -21,7 +21,8 @@ type Result struct {
 	Statements []StatementRef
 }
 
-// Evaluate decides req against this policy alone.
+// Evaluate decides req against this policy alone. It never fails: a request that
+// matches nothing is implicitly denied.
 func (p *Policy) Evaluate(req *Request) Result {
 	return Evaluate([]*Policy{p}, req)
 }
@@ -32,6 +33,9 @@ func (p *Policy) Evaluate(req *Request) Result {
 // implicitly denied (IAM User Guide, "Policy evaluation logic"). Nil policies are
 // skipped.
 func Evaluate(policies []*Policy, req *Request) Result {
+	if req == nil {
+		req = &Request{} // nobody asking for nothing: only "*" statements can apply
+	}
 	action := lowerASCII(req.Action)
 	who := newCaller(&req.Principal)
 	var allows, denies []StatementRef

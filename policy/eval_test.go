@@ -163,3 +163,15 @@ func TestDocumentedExamples(t *testing.T) {
 		})
 	}
 }
+
+func TestEvaluateNilRequest(t *testing.T) {
+	t.Parallel()
+	pol := mustParse(t, doc(stmt(`Principal="*"`, `Action="*"`)))
+	if got := Evaluate([]*Policy{pol, nil}, nil); got.Decision != Allow {
+		t.Errorf("nil request against an allow-everything policy: %s, want allow", got.Decision)
+	}
+	pol = mustParse(t, doc(stmt()))
+	if got := pol.Evaluate(nil); got.Decision != ImplicitDeny {
+		t.Errorf("nil request against a service policy: %s, want implicit-deny", got.Decision)
+	}
+}

@@ -27,7 +27,8 @@ type Principal struct {
 
 // ParsePrincipal reads a principal as a user names it: an IAM or STS ARN, a
 // 12-digit account id (meaning that account's root user, as in a Principal
-// element), or a service principal such as sns.amazonaws.com.
+// element), or a service principal such as sns.amazonaws.com. Anything else is
+// an error that says which forms are accepted.
 func ParsePrincipal(s string) (Principal, error) {
 	switch {
 	case isAccountID(s):
