@@ -74,24 +74,11 @@ func TestP8_TwoPoolsOneDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		const n = 32
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
-					Scope: scope, Name: "p", Document: fmt.Sprintf("writer %d", i), ExpectedRevision: str("1"), Time: t0})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for i, err := range errs {
-			switch code := xraylocal.ErrorCodeOf(err); {
-			case err == nil:
-				wins++
-			case code != xraylocal.InvalidPolicyRevisionIdException:
-				t.Errorf("writer %d: got %v, want success or %s", i, err, xraylocal.InvalidPolicyRevisionIdException)
-			}
-		}
+		wins := race(t, n, xraylocal.InvalidPolicyRevisionIdException, func(i int) error {
+			_, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
+				Scope: scope, Name: "p", Document: fmt.Sprintf("writer %d", i), ExpectedRevision: str("1"), Time: t0})
+			return err
+		})
 		if wins != 1 {
 			t.Fatalf("%d of %d puts with the same expected revision succeeded, want exactly 1", wins, n)
 		}
@@ -103,25 +90,11 @@ func TestP8_TwoPoolsOneDatabase(t *testing.T) {
 
 	t.Run("CreatesNeverExceedLimit", func(t *testing.T) {
 		other := xraylocal.Scope{Account: "222222222222", Region: "us-east-1"}
-		const n = 40
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				_, errs[i] = stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
-					Scope: other, Name: fmt.Sprintf("p%02d", i), Document: "d", Time: t0})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for i, err := range errs {
-			switch code := xraylocal.ErrorCodeOf(err); {
-			case err == nil:
-				wins++
-			case code != xraylocal.PolicyCountLimitExceededException:
-				t.Errorf("create %d: got %v, want success or %s", i, err, xraylocal.PolicyCountLimitExceededException)
-			}
-		}
+		wins := race(t, 40, xraylocal.PolicyCountLimitExceededException, func(i int) error {
+			_, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
+				Scope: other, Name: fmt.Sprintf("p%02d", i), Document: "d", Time: t0})
+			return err
+		})
 		for i, s := range stores {
 			got, err := s.ListResourcePolicies(ctx, other)
 			if err != nil || wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
@@ -323,6 +296,27 @@ func TestUnavailable_TerminatedConnectionsAreRetried(t *testing.T) {
 	if p, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d2"}); err != nil || p.Revision != 2 {
 		t.Fatalf("put after the connections were cut: %+v, %v; want revision 2", p, err)
 	}
+}
+
+// race runs n calls of op at once (op gets its index) and returns how many succeeded; a
+// failure other than an *xraylocal.Error of code fails the test.
+func race(t *testing.T, n int, code xraylocal.ErrorCode, op func(i int) error) (wins int) {
+	t.Helper()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = op(i) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case xraylocal.ErrorCodeOf(err) != code:
+			t.Errorf("call %d: got %v, want success or %s", i, err, code)
+		}
+	}
+	return wins
 }
 
 func exec(t *testing.T, dsn, sql string) {

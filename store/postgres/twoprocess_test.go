@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/xraylocal/xraylocal"
@@ -26,28 +25,61 @@ type response struct {
 	body   map[string]any
 }
 
-// call POSTs an unsigned JSON request to an xraylocal server (account 000000000000,
+// post sends an unsigned JSON request to an xraylocal server (account 000000000000,
 // us-east-1, rule A-2).
-func call(t *testing.T, url, op string, in map[string]any) response {
-	t.Helper()
+func post(url, op string, in map[string]any) (response, error) {
 	b, err := json.Marshal(in)
 	if err != nil {
-		t.Fatal(err)
+		return response{}, err
 	}
 	resp, err := http.Post(url+"/"+op, "application/json", bytes.NewReader(b))
 	if err != nil {
-		t.Fatalf("%s: %v", op, err)
+		return response{}, fmt.Errorf("%s: %w", op, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s: %v", op, err)
+		return response{}, fmt.Errorf("%s: %w", op, err)
 	}
 	r := response{status: resp.StatusCode, code: xraylocal.ErrorCode(resp.Header.Get("X-Amzn-ErrorType"))}
 	if err := json.Unmarshal(raw, &r.body); err != nil {
-		t.Fatalf("%s answered %d with a body that is not JSON: %q", op, resp.StatusCode, raw)
+		return response{}, fmt.Errorf("%s answered %d with a body that is not JSON: %q", op, resp.StatusCode, raw)
+	}
+	return r, nil
+}
+
+// call is post for the test's own goroutine: it fails the test on a transport error.
+func call(t *testing.T, url, op string, in map[string]any) response {
+	t.Helper()
+	r, err := post(url, op, in)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
+}
+
+// err returns nil for a 200, the answer as an *xraylocal.Error when its status is the one
+// its code goes with, and a plain error (an internal failure to ErrorCodeOf) otherwise.
+func (r response) err() error {
+	switch {
+	case r.status == 200:
+		return nil
+	case r.code != "" && r.status == r.code.HTTPStatus():
+		return &xraylocal.Error{Code: r.code, Message: fmt.Sprint(r.body["message"])}
+	default:
+		return fmt.Errorf("HTTP %d %q %v", r.status, r.code, r.body)
+	}
+}
+
+// putVia returns a race op that sends PutResourcePolicy through the servers in turn.
+func putVia(servers []string, in func(i int) map[string]any) func(i int) error {
+	return func(i int) error {
+		r, err := post(servers[i%len(servers)], "PutResourcePolicy", in(i))
+		if err != nil {
+			return err
+		}
+		return r.err()
+	}
 }
 
 // listed returns the policies ListResourcePolicies answers, failing the test on an error
@@ -92,24 +124,9 @@ func TestP8_TwoProcessesOneDatabase(t *testing.T) {
 			t.Fatalf("create: %d %s %v", r.status, r.code, r.body)
 		}
 		const n = 24
-		got := make([]response, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				got[i] = call(t, servers[i%2], "PutResourcePolicy",
-					map[string]any{"PolicyName": "p", "PolicyDocument": snsPolicy, "PolicyRevisionId": "1"})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for i, r := range got {
-			switch {
-			case r.status == 200:
-				wins++
-			case r.status != 400 || r.code != xraylocal.InvalidPolicyRevisionIdException:
-				t.Errorf("put %d through server %d: %d %s %v, want 200 or 400 %s", i, i%2, r.status, r.code, r.body, xraylocal.InvalidPolicyRevisionIdException)
-			}
-		}
+		wins := race(t, n, xraylocal.InvalidPolicyRevisionIdException, putVia(servers[:], func(int) map[string]any {
+			return map[string]any{"PolicyName": "p", "PolicyDocument": snsPolicy, "PolicyRevisionId": "1"}
+		}))
 		if wins != 1 {
 			t.Fatalf("%d of %d puts with the same PolicyRevisionId succeeded, want exactly 1", wins, n)
 		}
@@ -122,24 +139,9 @@ func TestP8_TwoProcessesOneDatabase(t *testing.T) {
 
 	t.Run("CreatesNeverExceedLimit", func(t *testing.T) {
 		const n = 30
-		got := make([]response, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Go(func() {
-				got[i] = call(t, servers[i%2], "PutResourcePolicy",
-					map[string]any{"PolicyName": fmt.Sprintf("new%02d", i), "PolicyDocument": snsPolicy})
-			})
-		}
-		wg.Wait()
-		wins := 0
-		for i, r := range got {
-			switch {
-			case r.status == 200:
-				wins++
-			case r.status != 400 || r.code != xraylocal.PolicyCountLimitExceededException:
-				t.Errorf("create %d through server %d: %d %s %v, want 200 or 400 %s", i, i%2, r.status, r.code, r.body, xraylocal.PolicyCountLimitExceededException)
-			}
-		}
+		wins := race(t, n, xraylocal.PolicyCountLimitExceededException, putVia(servers[:], func(i int) map[string]any {
+			return map[string]any{"PolicyName": fmt.Sprintf("new%02d", i), "PolicyDocument": snsPolicy}
+		}))
 		// "p" from the subtest before holds one of the five places.
 		if want := xraylocal.MaxResourcePolicies - 1; wins != want {
 			t.Fatalf("%d of %d creates succeeded beside the existing policy, want %d", wins, n, want)
