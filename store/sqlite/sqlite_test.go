@@ -981,3 +981,38 @@ func casChild(path string) {
 		}
 	}
 }
+
+// TestOpen_ConcurrentOnNewFile: stores opening one new file at once (as servers started
+// together do) take turns creating the schema; all of them open.
+func TestOpen_ConcurrentOnNewFile(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	const n = 6
+	errs := make([]error, n)
+	stores := make([]*Store, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), path)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("open %d: %v", i, err)
+			continue
+		}
+		t.Cleanup(func() { _ = stores[i].Close() })
+	}
+	if t.Failed() {
+		return
+	}
+	if _, err := stores[0].PutResourcePolicy(context.Background(), put(scopeA, "p", "d", nil)); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(t, stores[n-1], scopeA); len(got) != 1 {
+		t.Fatalf("last store lists %+v, want the policy put through the first", got)
+	}
+}
