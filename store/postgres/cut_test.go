@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/url"
 	"sync"
@@ -16,19 +15,24 @@ import (
 	"github.com/xraylocal/xraylocal/internal/pgtest"
 )
 
-// commitMessage is the wire form of the COMMIT pgx sends at the end of a transaction: a
-// simple Query message ('Q', length 11, "commit" and its NUL).
-var commitMessage = []byte("Q\x00\x00\x00\x0bcommit\x00")
+// The wire form of the COMMIT pgx sends at the end of a transaction (a simple Query
+// message: 'Q', length 11, "commit" and its NUL), and of the server's answer to it (a
+// CommandComplete: 'C', length 11, "COMMIT" and its NUL).
+var (
+	commitMessage  = []byte("Q\x00\x00\x00\x0bcommit\x00")
+	commitComplete = []byte("C\x00\x00\x00\x0bCOMMIT\x00")
+)
 
 // cutProxy forwards connections to a PostgreSQL server. Once armed, it passes the next
-// COMMIT on to the server and then cuts that connection without passing the answer back:
-// the transaction commits, and the client cannot know it.
+// COMMIT on to the server and closes that connection's client side at once: the server
+// commits, and the client never learns it. committed receives when the server has answered
+// that COMMIT, so the test knows the transaction is done.
 type cutProxy struct {
-	ln     net.Listener
-	target string
-	armed  atomic.Bool
-	cuts   atomic.Int32
-	wg     sync.WaitGroup
+	ln        net.Listener
+	armed     atomic.Bool
+	cuts      atomic.Int32
+	committed chan struct{}
+	wg        sync.WaitGroup
 }
 
 func startCutProxy(t *testing.T, target string) *cutProxy {
@@ -37,7 +41,7 @@ func startCutProxy(t *testing.T, target string) *cutProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &cutProxy{ln: ln, target: target}
+	p := &cutProxy{ln: ln, committed: make(chan struct{}, 1)}
 	var mu sync.Mutex
 	var conns []net.Conn
 	p.wg.Add(1)
@@ -56,9 +60,7 @@ func startCutProxy(t *testing.T, target string) *cutProxy {
 			mu.Lock()
 			conns = append(conns, client, server)
 			mu.Unlock()
-			p.wg.Add(2)
-			go func() { defer p.wg.Done(); _, _ = io.Copy(client, server); client.Close() }()
-			go func() { defer p.wg.Done(); p.forward(client, server) }()
+			p.pipe(client, server)
 		}
 	}()
 	t.Cleanup(func() {
@@ -73,28 +75,58 @@ func startCutProxy(t *testing.T, target string) *cutProxy {
 	return p
 }
 
-func (p *cutProxy) forward(client, server net.Conn) {
-	defer server.Close()
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := client.Read(buf)
-		if n > 0 {
-			chunk := buf[:n]
-			cut := p.armed.Load() && bytes.Contains(chunk, commitMessage) && p.armed.CompareAndSwap(true, false)
-			if _, werr := server.Write(chunk); werr != nil {
-				return
+func (p *cutProxy) pipe(client, server net.Conn) {
+	var cut atomic.Bool
+	p.wg.Add(2)
+	go func() { // client to server
+		defer p.wg.Done()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := client.Read(buf)
+			if n > 0 {
+				chunk := buf[:n]
+				now := p.armed.Load() && bytes.Contains(chunk, commitMessage) && p.armed.CompareAndSwap(true, false)
+				if now {
+					cut.Store(true) // before the COMMIT goes out, so its answer is never passed back
+					p.cuts.Add(1)
+				}
+				if _, err := server.Write(chunk); err != nil {
+					break
+				}
+				if now {
+					client.Close()
+					return // the server side stays open until its answer is in
+				}
 			}
-			if cut {
-				client.Close() // the answer never reaches the client
-				p.cuts.Add(1)
-				time.Sleep(200 * time.Millisecond) // let the server read the COMMIT before it sees the end
-				return
+			if err != nil {
+				break
 			}
 		}
-		if err != nil {
-			return
+		server.Close()
+	}()
+	go func() { // server to client
+		defer p.wg.Done()
+		buf := make([]byte, 64<<10)
+		var after []byte
+		for {
+			n, err := server.Read(buf)
+			if n > 0 {
+				if cut.Load() {
+					if after = append(after, buf[:n]...); bytes.Contains(after, commitComplete) {
+						p.committed <- struct{}{}
+						server.Close()
+						return
+					}
+				} else if _, err := client.Write(buf[:n]); err != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
 		}
-	}
+		client.Close()
+	}()
 }
 
 // A write whose COMMIT reached the database but whose answer was lost may have committed:
@@ -123,6 +155,11 @@ func TestUnavailable_CommitAnswerLostIsNotRetried(t *testing.T) {
 	}
 	if !errors.Is(err, xraylocal.ErrUnavailable) {
 		t.Fatalf("put whose commit answer was lost: %v, want ErrUnavailable", err)
+	}
+	select {
+	case <-proxy.committed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not answer the COMMIT within 30s")
 	}
 
 	direct := open(t, dsn)
