@@ -45,10 +45,11 @@ func (k jsonKind) String() string {
 // jsonValue is one parsed JSON value. For strings, text is the decoded string;
 // for numbers and booleans it is the JSON text as written ("5.0", "true").
 type jsonValue struct {
-	kind    jsonKind
-	text    string
-	items   []jsonValue
-	members []jsonMember
+	kind jsonKind
+	text string
+	// kids are an object's members, or an array's items (with empty keys): one
+	// slice for both keeps a value small, and values are copied a lot.
+	kids []jsonMember
 }
 
 type jsonMember struct {
@@ -73,10 +74,8 @@ type jsonReader struct {
 // keeps nothing of the tree (only strings, which are the input's or their own),
 // so once a document is parsed the memory is reset and reused for the next one.
 type jsonScratch struct {
-	memberStack []jsonMember
-	itemStack   []jsonValue
-	members     growSlab[jsonMember]
-	items       growSlab[jsonValue]
+	stack []jsonMember
+	kids  growSlab[jsonMember]
 }
 
 // jsonScratchPool recycles jsonScratch values between parses: parsing is what the
@@ -88,14 +87,12 @@ var jsonScratchPool = sync.Pool{New: func() any { return new(jsonScratch) }}
 const maxPooledScratch = 4096
 
 func (s *jsonScratch) release() {
-	if cap(s.members.buf) > maxPooledScratch || cap(s.items.buf) > maxPooledScratch {
+	if cap(s.kids.buf) > maxPooledScratch {
 		return
 	}
-	clear(s.memberStack[:cap(s.memberStack)])
-	clear(s.itemStack[:cap(s.itemStack)])
-	s.memberStack, s.itemStack = s.memberStack[:0], s.itemStack[:0]
-	s.members.reset()
-	s.items.reset()
+	clear(s.stack[:cap(s.stack)])
+	s.stack = s.stack[:0]
+	s.kids.reset()
 	jsonScratchPool.Put(s)
 }
 
@@ -380,11 +377,11 @@ func (r *jsonReader) array(depth int) jsonValue {
 		r.pos++
 		return v
 	}
-	start := len(r.itemStack)
+	start := len(r.stack)
 	for r.err == nil {
 		r.space()
 		item := r.value(depth + 1)
-		r.itemStack = append(r.itemStack, item)
+		r.stack = append(r.stack, jsonMember{value: item})
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated array")
@@ -400,10 +397,7 @@ func (r *jsonReader) array(depth int) jsonValue {
 		}
 		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
-	v.items = r.jsonScratch.items.take(len(r.itemStack) - start)
-	copy(v.items, r.itemStack[start:])
-	clear(r.itemStack[start:])
-	r.itemStack = r.itemStack[:start]
+	v.kids = r.closeContainer(start)
 	return v
 }
 
@@ -415,7 +409,7 @@ func (r *jsonReader) object(depth int) jsonValue {
 		r.pos++
 		return v
 	}
-	start := len(r.memberStack)
+	start := len(r.stack)
 	for r.err == nil {
 		r.space()
 		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
@@ -434,7 +428,7 @@ func (r *jsonReader) object(depth int) jsonValue {
 		if r.err != nil {
 			break
 		}
-		r.memberStack = append(r.memberStack, jsonMember{key: key, value: val})
+		r.stack = append(r.stack, jsonMember{key: key, value: val})
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated object")
@@ -450,9 +444,16 @@ func (r *jsonReader) object(depth int) jsonValue {
 		}
 		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
-	v.members = r.jsonScratch.members.take(len(r.memberStack) - start)
-	copy(v.members, r.memberStack[start:])
-	clear(r.memberStack[start:])
-	r.memberStack = r.memberStack[:start]
+	v.kids = r.closeContainer(start)
 	return v
+}
+
+// closeContainer moves the kids a container collected on the stack since start
+// into an exactly sized slice.
+func (r *jsonReader) closeContainer(start int) []jsonMember {
+	kids := r.jsonScratch.kids.take(len(r.stack) - start)
+	copy(kids, r.stack[start:])
+	clear(r.stack[start:])
+	r.stack = r.stack[:start]
+	return kids
 }

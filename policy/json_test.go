@@ -83,14 +83,14 @@ func toAny(v *jsonValue) any {
 		return v.text
 	case jsonArray:
 		out := []any{}
-		for i := range v.items {
-			out = append(out, toAny(&v.items[i]))
+		for i := range v.kids {
+			out = append(out, toAny(&v.kids[i].value))
 		}
 		return out
 	}
 	out := map[string]any{}
-	for i := range v.members {
-		out[v.members[i].key] = toAny(&v.members[i].value)
+	for i := range v.kids {
+		out[v.kids[i].key] = toAny(&v.kids[i].value)
 	}
 	return out
 }

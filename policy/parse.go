@@ -43,7 +43,7 @@ func (p *parser) add(rule, element, msg string) {
 // rather than read as its last member. The element is element+suffix, joined
 // only when there is something to report.
 func (p *parser) duplicates(rule, element, suffix string, obj *jsonValue) {
-	ms := obj.members
+	ms := obj.kids
 	report := func(key string) {
 		p.add(rule, element+suffix, "has the key "+quote(key)+" more than once")
 	}
@@ -87,8 +87,8 @@ func (p *parser) document(doc string) *Policy {
 	p.duplicates("V-1", "", "", &root)
 	pol := &Policy{}
 	var statements *jsonValue
-	for i := range root.members {
-		m := &root.members[i]
+	for i := range root.kids {
+		m := &root.kids[i]
 		switch m.key {
 		case "Version":
 			if m.value.kind != jsonString || (m.value.text != Version2012 && m.value.text != Version2008) {
@@ -114,11 +114,11 @@ func (p *parser) document(doc string) *Policy {
 		p.add("V-3", "Statement", "is missing; a policy needs at least one statement")
 	case statements.kind == jsonObject:
 		pol.Statements = []Statement{p.statement(1, statements)}
-	case statements.kind == jsonArray && len(statements.items) > 0:
-		pol.Statements = make([]Statement, 0, len(statements.items))
+	case statements.kind == jsonArray && len(statements.kids) > 0:
+		pol.Statements = make([]Statement, 0, len(statements.kids))
 		sids := make(map[string]int)
-		for i := range statements.items {
-			st := p.statement(i+1, &statements.items[i])
+		for i := range statements.kids {
+			st := p.statement(i+1, &statements.kids[i].value)
 			if st.Sid != "" {
 				if first, dup := sids[st.Sid]; dup {
 					p.pos, p.sid = i+1, st.Sid
@@ -186,15 +186,15 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		return st
 	}
 	var members statementMembers
-	for i := range v.members {
-		m := &v.members[i]
+	for i := range v.kids {
+		m := &v.kids[i]
 		if m.key == "Sid" && m.value.kind == jsonString {
 			st.Sid, p.sid = m.value.text, m.value.text
 		}
 	}
 	p.duplicates("V-4", "", "", v)
-	for i := range v.members {
-		m := &v.members[i]
+	for i := range v.kids {
+		m := &v.kids[i]
 		slot := members.slot(m.key)
 		if slot == nil {
 			p.add("V-4", "", "unknown key "+quote(m.key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
@@ -281,11 +281,11 @@ func (p *parser) stringList(rule, element string, v *jsonValue) ([]string, bool)
 		out := take(&p.a.strs, 1)
 		out[0] = v.text
 		return out, true
-	case v.kind == jsonArray && len(v.items) > 0:
-		out := take(&p.a.strs, len(v.items))[:0]
+	case v.kind == jsonArray && len(v.kids) > 0:
+		out := take(&p.a.strs, len(v.kids))[:0]
 		ok := true
-		for i := range v.items {
-			it := &v.items[i]
+		for i := range v.kids {
+			it := &v.kids[i].value
 			if it.kind != jsonString {
 				p.add(rule, element, "has "+it.kind.String()+" in its array; each entry must be a string")
 				ok = false
@@ -317,13 +317,13 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 		p.add("V-7", element, "is "+v.kind.String()+"; it must be \"*\" or an object with AWS, Service, Federated or CanonicalUser")
 		return ps
 	}
-	if len(v.members) == 0 {
+	if len(v.kids) == 0 {
 		p.add("V-7", element, "is an empty object; name at least one principal")
 		return ps
 	}
 	p.duplicates("V-7", element, "", v)
-	for i := range v.members {
-		m := &v.members[i]
+	for i := range v.kids {
+		m := &v.kids[i]
 		switch m.key {
 		case "AWS", "Service", "Federated", "CanonicalUser":
 		default:
@@ -520,12 +520,12 @@ func (p *parser) conditions(v *jsonValue) []condition {
 	}
 	p.duplicates("V-10", "Condition", "", v)
 	n := 0
-	for i := range v.members {
-		n += len(v.members[i].value.members)
+	for i := range v.kids {
+		n += len(v.kids[i].value.kids)
 	}
 	out := make([]condition, 0, n)
-	for i := range v.members {
-		m := &v.members[i]
+	for i := range v.kids {
+		m := &v.kids[i]
 		op, err := parseOperator(m.key)
 		if err != nil {
 			p.add("V-10", "Condition", quote(m.key)+" "+err.Error())
@@ -536,8 +536,8 @@ func (p *parser) conditions(v *jsonValue) []condition {
 			continue
 		}
 		p.duplicates("V-10", "Condition: ", m.key, &m.value)
-		for j := range m.value.members {
-			km := &m.value.members[j]
+		for j := range m.value.kids {
+			km := &m.value.kids[j]
 			if km.key == "" {
 				p.add("V-10", "Condition: "+m.key, "has an empty condition key")
 				continue
@@ -554,7 +554,7 @@ func (p *parser) conditions(v *jsonValue) []condition {
 func (p *parser) condition(op operator, km *jsonMember) (condition, bool) {
 	c := condition{op: op, key: lowerKey(km.key)}
 	element := func() string { return "Condition: " + op.name + ": " + quote(km.key) }
-	items, count := km.value.items, len(km.value.items)
+	items, count := km.value.kids, len(km.value.kids)
 	if km.value.kind != jsonArray {
 		items, count = nil, 1
 	} else if count == 0 {
@@ -566,7 +566,7 @@ func (p *parser) condition(op operator, km *jsonMember) (condition, bool) {
 	for i := 0; i < count; i++ {
 		it := &km.value
 		if items != nil {
-			it = &items[i]
+			it = &items[i].value
 		}
 		switch it.kind {
 		case jsonString, jsonNumber, jsonBool:
