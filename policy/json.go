@@ -10,8 +10,9 @@ import (
 
 // A small JSON reader for policy documents. encoding/json would forget the order
 // of object members (diagnostics follow the document's order) and would quietly
-// keep the last of two members with the same name; this reader keeps the order,
-// reports duplicates, bounds nesting, and runs in one pass over the input, so
+// keep the last of two members with the same name; this reader keeps every member
+// in order (so the parser can report duplicates), bounds nesting, refuses invalid
+// UTF-8, and runs in one pass over the input, so
 // reading a document is linear in its size whatever it holds (rule V-12).
 
 type jsonKind uint8
