@@ -162,8 +162,8 @@ func abbrev(b []byte) string {
 	return fmt.Sprintf("%q", b)
 }
 
-// memory returns the VmRSS and VmHWM (peak) of process pid, in bytes.
-func memory(t *testing.T, pid int) (rss, peak int64) {
+// residentMemory returns the VmRSS and VmHWM (peak) of process pid, in bytes.
+func residentMemory(t *testing.T, pid int) (rss, peak int64) {
 	t.Helper()
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -204,7 +204,7 @@ func TestHostileInput(t *testing.T) {
 	defer c.close()
 	h := &hostile{t: t, p: p, c: c, seen: map[int]int{}}
 	healthy(t, p, "start")
-	rssBefore, peakBefore := memory(t, p.PID())
+	rssBefore, peakBefore := residentMemory(t, p.PID())
 
 	// Slow clients run beside the other batches: their connections must be cut after
 	// ReadHeaderTimeout, and meanwhile the server serves everyone else.
@@ -245,7 +245,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	healthy(t, p, "slow clients")
 
-	rssAfter, peakAfter := memory(t, p.PID())
+	rssAfter, peakAfter := residentMemory(t, p.PID())
 	t.Logf("server memory: VmRSS %d MiB -> %d MiB, peak %d MiB -> %d MiB",
 		rssBefore>>20, rssAfter>>20, peakBefore>>20, peakAfter>>20)
 	if grew := rssAfter - rssBefore; grew > 100*mib {
