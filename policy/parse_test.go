@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -321,5 +322,43 @@ func TestReportsEveryProblem(t *testing.T) {
 	err := &ValidationError{Problems: ps}
 	if got, want := err.Error(), want[0]+" (and 3 more problems)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestV12_LargeDocuments feeds documents far beyond the 5120-byte limit (the CLI
+// reads up to 1 MiB) whose shapes are the expensive ones for a careless reader:
+// many members in one object (duplicates found through a map, not by pairs),
+// long value arrays, deep nesting at the limit.
+func TestV12_LargeDocuments(t *testing.T) {
+	t.Parallel()
+	var keys []string
+	for i := 0; i < 5000; i++ {
+		keys = append(keys, `"k`+strconv.Itoa(i%2500)+`":"v"`)
+	}
+	manyKeys := doc(stmt(`Condition={"StringEquals":{` + strings.Join(keys, ",") + `}}`))
+	if got := len(problems(t, manyKeys)); got != 2500 {
+		t.Errorf("%d problems for 2,500 repeated keys, want 2500", got)
+	}
+	var values []string
+	for i := 0; i < 20000; i++ {
+		values = append(values, `"arn:aws:sns:*:`+strconv.Itoa(i)+`:*"`)
+	}
+	longArray := doc(stmt(`Condition={"ArnLike":{"aws:SourceArn":[` + strings.Join(values, ",") + `]}}`))
+	pol := mustParse(t, longArray)
+	var ctx Context
+	ctx.Set("aws:SourceArn", "arn:aws:sns:us-east-1:19999:t")
+	req := Request{Principal: Principal{Kind: PrincipalService, ID: "sns.amazonaws.com"}, Action: "xray:PutTraceSegments", Resource: "*", Context: ctx}
+	if got := pol.Evaluate(&req).Decision; got != Allow {
+		t.Errorf("the last of 20,000 values: %s, want allow", got)
+	}
+	// The document is level 0 and "X" level 1, so n objects put the number at level n+1.
+	nested := func(n int) string {
+		return `{"Statement":` + stmt() + `,"X":` + strings.Repeat(`{"a":`, n) + `1` + strings.Repeat(`}`, n) + `}`
+	}
+	if ps := problems(t, nested(maxJSONDepth-1)); len(ps) != 1 || !strings.Contains(ps[0].Message, `unknown key "X"`) {
+		t.Errorf("nesting at the limit: problems %v, want only the unknown key", ps)
+	}
+	if ps := problems(t, nested(maxJSONDepth)); len(ps) != 1 || !strings.Contains(ps[0].Message, "nesting deeper than") {
+		t.Errorf("nesting beyond the limit: problems %v, want the nesting refused", ps)
 	}
 }
