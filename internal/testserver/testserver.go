@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,12 +37,15 @@ func Binary(tb testing.TB) string {
 			return
 		}
 		root := filepath.Dir(strings.TrimSpace(string(out)))
-		dir, err := os.MkdirTemp("", "xraylocal-bin-")
-		if err != nil {
+		// One folder for every test process's binary, named by its pid: each build removes
+		// the binaries of processes that are gone, so runs leave nothing behind for long.
+		dir := filepath.Join(os.TempDir(), "xraylocal-testbin")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "xraylocal")
+		removeStale(dir)
+		binPath = filepath.Join(dir, fmt.Sprintf("xraylocal-%d", os.Getpid()))
 		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/xraylocal")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
@@ -53,6 +57,20 @@ func Binary(tb testing.TB) string {
 		tb.Fatal(buildErr)
 	}
 	return binPath
+}
+
+// removeStale removes the binaries in dir built by test processes that have ended.
+func removeStale(dir string) {
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(strings.TrimPrefix(e.Name(), "xraylocal-"))
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if syscall.Kill(pid, 0) == syscall.ESRCH {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // Process is a running xraylocal server.
