@@ -182,6 +182,9 @@ type Result struct {
 	Mix      Mix
 	// Elapsed runs from the first request sent to the last answer received.
 	Elapsed time.Duration
+	// ClientCPU is the CPU time this process used during the run (0 where unknown): the
+	// load generator's own share of a machine it shares with the server.
+	ClientCPU time.Duration
 	// Requests counts every request sent, answered or not; Errors those that were not
 	// answered 2xx. Ops holds the same per operation.
 	Requests int64
@@ -308,6 +311,7 @@ func newTally() *tally {
 func (r *runner) run(ctx context.Context) *Result {
 	tallies := make([]*tally, r.cfg.Workers)
 	var wg sync.WaitGroup
+	cpu := processCPU()
 	start := time.Now()
 	finished := make(chan struct{})
 	if r.cfg.Duration > 0 {
@@ -340,11 +344,12 @@ func (r *runner) run(ctx context.Context) *Result {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu = processCPU() - cpu
 	close(finished)
 	<-progressDone // no progress line after the run's end
 
 	res := &Result{
-		Endpoint: r.cfg.Endpoint, Workers: r.cfg.Workers, Mix: r.cfg.Mix, Elapsed: elapsed,
+		Endpoint: r.cfg.Endpoint, Workers: r.cfg.Workers, Mix: r.cfg.Mix, Elapsed: elapsed, ClientCPU: cpu,
 		ErrorsByCode: map[string]int64{}, FirstError: map[string]string{}, Latency: NewHistogram(),
 	}
 	for o := range res.Ops {

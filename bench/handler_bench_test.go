@@ -164,3 +164,46 @@ func BenchmarkHandlerListParallel(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// benchmarkOverHTTP drives a server on a real 127.0.0.1 listener with the load generator's
+// 32 workers in the same process, the whole path of `xraylocal bench` against `xraylocal
+// serve` (less the server's log lines), so that one CPU profile shows client and server.
+func benchmarkOverHTTP(b *testing.B, mix bench.Mix) {
+	srv := newSQLiteServer(b, sigv4.ModeOpen)
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+	b.Cleanup(func() {
+		_ = srv.Shutdown(context.Background())
+		if err := <-served; err != nil {
+			b.Error(err)
+		}
+	})
+	cfg := benchConfig()
+	cfg.Endpoint, cfg.Workers, cfg.Mix = "http://"+addr.String(), bench.DefaultWorkers, mix
+	// Create every policy first, so that the measured Puts are updates and Lists see 5.
+	warm := cfg
+	warm.Requests, warm.Mix = int64(2*benchAccounts*bench.PoliciesPerAccount*10), bench.Mix{bench.Put: 1}
+	if _, err := bench.Run(context.Background(), warm); err != nil {
+		b.Fatal(err)
+	}
+	cfg.Requests = int64(b.N)
+	b.ReportAllocs()
+	b.ResetTimer()
+	res, err := bench.Run(context.Background(), cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	if res.Errors != 0 {
+		b.Fatalf("errors: %v %v", res.ErrorsByCode, res.FirstError)
+	}
+	b.ReportMetric(res.Throughput(), "req/s")
+	b.ReportMetric(float64(res.Latency.Quantile(0.99))/1e6, "p99-ms")
+}
+
+func BenchmarkHTTPPut(b *testing.B)  { benchmarkOverHTTP(b, bench.Mix{bench.Put: 1}) }
+func BenchmarkHTTPList(b *testing.B) { benchmarkOverHTTP(b, bench.Mix{bench.List: 1}) }

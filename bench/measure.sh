@@ -64,11 +64,21 @@ machine() {
 	echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(go version | cut -d' ' -f3-), load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
-# run NAME URL MIX REP: one bench run, its JSON kept as $OUT/NAME-MIX-REP.json.
+# cpu_ticks PID: user and system CPU time of the process so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+tick=$(getconf CLK_TCK)
+
+# run NAME URL PID MIX REP: one bench run, its JSON kept as $OUT/NAME-MIX-REP.json with
+# the server's CPU time per request added as server_cpu_us_per_request.
 run() {
-	local f="$OUT/$1-${3//[=,]/_}-$4.json"
-	"$xl" bench --endpoint "$2" --workers "$WORKERS" --duration "$DURATION" --mix "$3" --json --quiet >"$f"
-	jq -r --arg n "$1" --arg m "$3" '"\($n)\t\($m)\t\(.requests_per_second|floor) req/s\tp50 \(.latency_ms.p50) ms\tp99 \(.latency_ms.p99) ms\tmax \(.latency_ms.max) ms\terrors \(.errors)"' "$f"
+	local f="$OUT/$1-${4//[=,]/_}-$5.json" before after
+	before=$(cpu_ticks "$3")
+	"$xl" bench --endpoint "$2" --workers "$WORKERS" --duration "$DURATION" --mix "$4" --json --quiet >"$f.tmp"
+	after=$(cpu_ticks "$3")
+	jq --argjson t "$((after - before))" --argjson hz "$tick" \
+		'. + {server_cpu_us_per_request: ($t / $hz * 1e6 / .requests)}' "$f.tmp" >"$f"
+	rm "$f.tmp"
+	jq -r --arg n "$1" --arg m "$4" '"\($n)\t\($m)\t\(.requests_per_second|floor) req/s\tp50 \(.latency_ms.p50*100|floor/100) ms\tp99 \(.latency_ms.p99*100|floor/100) ms\tmax \(.latency_ms.max*100|floor/100) ms\terrors \(.errors)\tCPU/request: server \(.server_cpu_us_per_request|floor) µs, load generator \(.client_cpu_us_per_request|floor) µs"' "$f"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -81,8 +91,8 @@ throughput() {
 	local xr=$URL xr_pid=$PID
 	for mix in put=1 list=1 put=1,list=1; do
 		for rep in $(seq 1 "$REPEAT"); do
-			run baseline "$base" "$mix" "$rep"
-			run xraylocal "$xr" "$mix" "$rep"
+			run baseline "$base" "$base_pid" "$mix" "$rep"
+			run xraylocal "$xr" "$xr_pid" "$mix" "$rep"
 		done
 	done
 	echo "medians over $REPEAT runs of $DURATION, $WORKERS workers:"

@@ -11,17 +11,19 @@ import (
 
 // Summary is a Result as numbers for a report: the form --json prints.
 type Summary struct {
-	Endpoint       string               `json:"endpoint"`
-	Workers        int                  `json:"workers"`
-	Mix            string               `json:"mix"`
-	ElapsedSeconds float64              `json:"elapsed_seconds"`
-	Requests       int64                `json:"requests"`
-	Errors         int64                `json:"errors"`
-	Throughput     float64              `json:"requests_per_second"`
-	Latency        LatencySummary       `json:"latency_ms"`
-	Operations     map[string]OpSummary `json:"operations"`
-	ErrorsByCode   map[string]int64     `json:"errors_by_code"`
-	FirstError     map[string]string    `json:"first_error,omitempty"`
+	Endpoint       string  `json:"endpoint"`
+	Workers        int     `json:"workers"`
+	Mix            string  `json:"mix"`
+	ElapsedSeconds float64 `json:"elapsed_seconds"`
+	// ClientCPUPerRequest is the load generator's CPU time per request, in microseconds.
+	ClientCPUPerRequest float64              `json:"client_cpu_us_per_request"`
+	Requests            int64                `json:"requests"`
+	Errors              int64                `json:"errors"`
+	Throughput          float64              `json:"requests_per_second"`
+	Latency             LatencySummary       `json:"latency_ms"`
+	Operations          map[string]OpSummary `json:"operations"`
+	ErrorsByCode        map[string]int64     `json:"errors_by_code"`
+	FirstError          map[string]string    `json:"first_error,omitempty"`
 }
 
 // OpSummary is one operation's share of a Summary.
@@ -59,6 +61,9 @@ func (r *Result) Summary() Summary {
 		Throughput: r.Throughput(), Latency: latencySummary(r.Latency),
 		Operations: map[string]OpSummary{}, ErrorsByCode: r.ErrorsByCode, FirstError: r.FirstError,
 	}
+	if r.Requests > 0 {
+		s.ClientCPUPerRequest = float64(r.ClientCPU) / float64(time.Microsecond) / float64(r.Requests)
+	}
 	for o, op := range r.Ops {
 		if op.Requests == 0 {
 			continue
@@ -86,6 +91,9 @@ func (r *Result) WriteText(w io.Writer) error {
 	fmt.Fprintf(tw, "endpoint\t%s, %d workers, mix %s\n", s.Endpoint, s.Workers, s.Mix)
 	fmt.Fprintf(tw, "requests\t%d in %.2f s: %.0f requests/s, %d errors\n", s.Requests, s.ElapsedSeconds, s.Throughput, s.Errors)
 	fmt.Fprintf(tw, "latency\t%s\n", latencyText(s.Latency))
+	if s.ClientCPUPerRequest > 0 {
+		fmt.Fprintf(tw, "load generator\t%.1f µs CPU per request\n", s.ClientCPUPerRequest)
+	}
 	for o := range numOps {
 		op, ok := s.Operations[Op(o).String()]
 		if !ok {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +110,9 @@ func TestRunAgainstServer(t *testing.T) {
 	}
 	if res.Latency.Count() != res.Requests {
 		t.Errorf("%d latencies recorded for %d requests", res.Latency.Count(), res.Requests)
+	}
+	if runtime.GOOS == "linux" && res.ClientCPU <= 0 {
+		t.Errorf("ClientCPU = %v, want the CPU time of the run", res.ClientCPU)
 	}
 
 	// Puts update at most 5 names per account and Lists cannot fail: with valid
@@ -306,4 +311,23 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// BenchmarkLoadGenerator measures the load generator's own cost per request against a
+// handler that does nothing, so that its share of a shared machine is known.
+func BenchmarkLoadGenerator(b *testing.B) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer ts.Close()
+	b.ReportAllocs()
+	res, err := bench.Run(context.Background(), bench.Config{
+		Endpoint: ts.URL, Workers: bench.DefaultWorkers, Requests: int64(b.N),
+		Mix: bench.Mix{bench.Put: 1, bench.List: 1}, Accounts: bench.DefaultAccounts,
+	})
+	if err != nil || res.Errors != 0 {
+		b.Fatalf("%v, errors %v", err, res.ErrorsByCode)
+	}
 }
