@@ -122,4 +122,4 @@ def find_aws():
 
 
 if __name__ == "__main__":
-    scenariolib.main("cli", factory(find_aws()), jobs=2)
+    scenariolib.main("cli", factory(find_aws()), account_base=300000000000, isolated_region="ca-central-1", jobs=2)

@@ -71,4 +71,4 @@ def factory(args):
 
 
 if __name__ == "__main__":
-    scenariolib.main("boto3", factory)
+    scenariolib.main("boto3", factory, account_base=200000000000, isolated_region="ap-southeast-2")

@@ -18,14 +18,14 @@ DEFAULT_SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..
 NOW_TOLERANCE = datetime.timedelta(seconds=60)
 
 
-def parse_args(client, jobs):
+def parse_args(client, jobs, account_base, isolated_region):
     p = argparse.ArgumentParser(description=f"Run clients/scenarios.json through {client} against xraylocal.")
     p.add_argument("--endpoint", required=True, help="URL of the xraylocal server, e.g. http://127.0.0.1:2000")
     p.add_argument("--throttled-endpoint", required=True,
                    help="URL of a server started with --throttle ListResourcePolicies=<rate below 1>")
-    p.add_argument("--account-base", type=int, default=100000000000,
+    p.add_argument("--account-base", type=int, default=account_base,
                    help="12-digit number; scenario i uses the accounts base+10*i+0..9")
-    p.add_argument("--isolated-region", default="ap-south-1",
+    p.add_argument("--isolated-region", default=isolated_region,
                    help="region for scenarios that share the default account, one per runner")
     p.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help="path of scenarios.json")
     p.add_argument("--only", action="append", default=[], help="run only the scenario of this name (repeatable)")
@@ -160,6 +160,8 @@ def run(client, args, run_step):
     return 1 if failed else 0
 
 
-def main(client, run_step_factory, jobs=1):
-    args = parse_args(client, jobs)
+def main(client, run_step_factory, account_base, isolated_region, jobs=1):
+    """Runs the scenarios of client. Each runner has its own default account base and
+    isolated region (those clients_test.go gives it), so that the runners can share a server."""
+    args = parse_args(client, jobs, account_base, isolated_region)
     sys.exit(run(client, args, run_step_factory(args)))
