@@ -10,7 +10,8 @@ user would type it, with the caller in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
 AWS_DEFAULT_REGION and retries off (AWS_MAX_ATTEMPTS=1, AWS_RETRY_MODE=standard). The result
 is read from stdout (JSON) or, on an error, from the CLI's message on stderr
 ("An error occurred (Code) when calling the Op operation ...: message"); the HTTP status comes
-from the request line that --debug logs, which also shows the CLI sent exactly one request.
+from the request line that --debug logs, which also shows the CLI sent exactly one request, and
+the x-amzn-RequestId from the response headers it logs.
 The config file sets cli_timestamp_format = iso8601 (AWS CLI v2's default; v1 otherwise prints
 the wire's number), so LastUpdatedTime is printed from the datetime the CLI parsed.
 """
@@ -29,6 +30,8 @@ import scenariolib  # noqa: E402
 
 ERROR = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation(?: \([^)]*\))?: (.*)")
 REQUEST = re.compile(r'"POST /(\S*) HTTP/1\.1" (\d{3})')
+# botocore logs the response headers at debug level: "Response headers: {..., 'x-amzn-RequestId': '...'}".
+REQUEST_ID = re.compile(r"""x-amzn-requestid['"]?\s*:\s*['"]([^'"]+)""", re.IGNORECASE)
 
 
 def kebab(name):
@@ -88,6 +91,8 @@ def factory(aws):
                 tail = p.stderr.strip().splitlines()[-3:]
                 return f"exit {p.returncode}: the CLI sent {requests}, want one POST /{step['op']}; stderr ends {tail}"
             status = int(requests[0][1])
+            if not REQUEST_ID.search(p.stderr):
+                return f"HTTP {status} without x-amzn-RequestId (no such header in the --debug log)"
             expect = step["expect"]
             if p.returncode != 0:
                 m = None
