@@ -58,8 +58,13 @@ type Store struct {
 	listStmt    *sql.Stmt // on r
 	pingStmt    *sql.Stmt // on r
 
-	ops     chan *op      // unbuffered: a send succeeds only when the writer takes it
-	closing chan struct{} // closed by Close: no new writes are taken after the drain
+	// ops is the queue of writes for the writer. A sender holds mu's read lock while it
+	// sends and checks closed first, so once Close has set closed under the write lock
+	// no send can follow, and the writer's drain empties ops for good.
+	ops     chan *op
+	mu      sync.RWMutex
+	closed  bool
+	closing chan struct{} // closed by Close after closed is set: the writer drains ops and stops
 	stopped chan struct{} // closed by the writer goroutine when it has returned
 
 	closeOnce sync.Once
@@ -103,7 +108,7 @@ func open(ctx context.Context, path string, busyTimeout time.Duration) (*Store, 
 	s := &Store{
 		path:        abs,
 		busyTimeout: busyTimeout,
-		ops:         make(chan *op),
+		ops:         make(chan *op, maxBatch),
 		closing:     make(chan struct{}),
 		stopped:     make(chan struct{}),
 	}
@@ -384,12 +389,15 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements xraylocal.Store. Writes already handed to the writer are committed
-// and answered first; writes still waiting get ErrClosed. Then the connections close,
+// Close implements xraylocal.Store. Writes queued before Close are committed and
+// answered first; writes submitted after it get ErrClosed. Then the connections close,
 // the last one checkpointing the WAL into the database file. Close returns the error of
 // closing the connections; calling it again returns the same.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		close(s.closing)
 		<-s.stopped
 		s.closeErr = s.closeDBs()

@@ -28,9 +28,10 @@ import (
 // fails, the transaction is rolled back and every write of the batch gets the error:
 // none of them happened.
 //
-// Close stops the writer after the batches handed to it; writes still waiting get
-// ErrClosed. A write whose context ends while it waits is dropped and answered with the
-// context's error; once the writer has decided it, it waits for the commit.
+// Close stops the writer once it has committed every write queued before Close; writes
+// submitted after it get ErrClosed. A write whose context ends while it waits is dropped
+// and answered with the context's error; once the writer has decided it, it waits for
+// the commit.
 
 // op is one write waiting for the writer.
 type op struct {
@@ -67,11 +68,18 @@ func (s *Store) submit(ctx context.Context, o *op) result {
 		return result{err: wrap("wait for the writer", err)}
 	}
 	o.done = make(chan result, 1)
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return result{err: ErrClosed}
+	}
+	// Queued, o is as good as taken unless ctx ends first: the writer drains ops
+	// before it stops. ops is full only when maxBatch writes wait already.
 	select {
 	case s.ops <- o:
-	case <-s.closing:
-		return result{err: ErrClosed}
+		s.mu.RUnlock()
 	case <-ctx.Done():
+		s.mu.RUnlock()
 		return result{err: wrap("wait for the writer", ctx.Err())}
 	}
 	select {
@@ -85,8 +93,8 @@ func (s *Store) submit(ctx context.Context, o *op) result {
 	}
 }
 
-// run is the writer goroutine: it commits batches until Close, then commits the writes
-// handed over during the drain and returns.
+// run is the writer goroutine: it commits batches until Close, then commits what is
+// still queued and returns.
 func (s *Store) run() {
 	defer close(s.stopped)
 	batch := make([]*op, 0, maxBatch)
@@ -98,8 +106,8 @@ func (s *Store) run() {
 			}
 			batch = s.collect(append(batch[:0], o))
 		case <-s.closing:
-			// s.ops is unbuffered, so nothing is lost here: a sender either handed
-			// its op over (and is answered below) or sees s.closing and gets ErrClosed.
+			// No send follows closing (see Store.ops): what is queued is all there
+			// is, and is committed and answered before the writer stops.
 			if batch = s.collect(batch[:0]); len(batch) == 0 {
 				return
 			}
