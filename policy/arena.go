@@ -29,17 +29,37 @@ func take[T any](s *slab[T], n int) []T {
 	return s.buf[start : start+n : start+n]
 }
 
-// newArena returns the slabs for one document. Condition values are large, so
-// their blocks hold fewer.
+// newArena returns the slabs for one document. Blocks of large elements hold
+// fewer, so that a small document does not pin much memory.
 func newArena() *arena {
-	return &arena{values: slab[condValue]{block: 16}}
+	return &arena{
+		values:   slab[condValue]{block: 16},
+		arns:     slab[arnPattern]{block: 16},
+		patterns: slab[pattern]{block: 32},
+		actions:  slab[actionPattern]{block: 32},
+		conds:    slab[condition]{block: 32},
+		parts:    slab[templatePart]{block: 32},
+		roles:    slab[principalARN]{block: 8},
+		auxes:    slab[pieceAux]{block: 16},
+		ints:     slab[int]{block: 128},
+	}
 }
 
-// arena holds the slabs of one parse.
+// arena holds the slabs of one parse: every slice and pointer of a compiled
+// statement is cut from one of them, so that compiling a statement allocates
+// only when a block fills.
 type arena struct {
-	pieces slab[piece]
-	strs   slab[string]
-	values slab[condValue]
+	pieces   slab[piece]
+	strs     slab[string]
+	values   slab[condValue]
+	arns     slab[arnPattern]
+	patterns slab[pattern]
+	actions  slab[actionPattern]
+	conds    slab[condition]
+	parts    slab[templatePart]
+	roles    slab[principalARN]
+	auxes    slab[pieceAux]
+	ints     slab[int]
 }
 
 func (a *arena) pieceSlab() *slab[piece] {
@@ -47,4 +67,42 @@ func (a *arena) pieceSlab() *slab[piece] {
 		return nil
 	}
 	return &a.pieces
+}
+
+// The accessors below return nil (allocate on the heap) for a nil arena:
+// patterns compiled at evaluation time have none.
+
+func (a *arena) auxSlab() *slab[pieceAux] {
+	if a == nil {
+		return nil
+	}
+	return &a.auxes
+}
+
+func (a *arena) intSlab() *slab[int] {
+	if a == nil {
+		return nil
+	}
+	return &a.ints
+}
+
+func (a *arena) patternSlab() *slab[pattern] {
+	if a == nil {
+		return nil
+	}
+	return &a.patterns
+}
+
+func (a *arena) partSlab() *slab[templatePart] {
+	if a == nil {
+		return nil
+	}
+	return &a.parts
+}
+
+func (a *arena) arnSlab() *slab[arnPattern] {
+	if a == nil {
+		return nil
+	}
+	return &a.arns
 }

@@ -45,7 +45,7 @@ func compileARNTextIn(s string, a *arena) compiledARN {
 	if strings.Count(s, ":") < arnComponents-1 {
 		return compiledARN{whole: compilePatternIn(s, a)}
 	}
-	c := compiledARN{components: make([]pattern, 0, arnComponents)}
+	c := compiledARN{components: take(a.patternSlab(), arnComponents)[:0]}
 	for i := 0; i < arnComponents-1; i++ {
 		j := strings.IndexByte(s, ':')
 		c.components = append(c.components, compilePatternIn(s[:j], a))

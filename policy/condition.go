@@ -155,21 +155,21 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 	text := v.text
 	switch op.family {
 	case famString, famStringIgnoreCase, famStringLike, famARN:
-		t, err := parseTemplate(text, variables)
+		t, err := parseTemplateIn(text, variables, a)
 		if err != nil {
 			return condValue{}, err
 		}
 		cv := condValue{tmpl: t}
 		switch {
 		case op.family == famStringLike && t.parts == nil:
-			like := compilePatternIn(t.raw, a)
-			cv.like = &like
+			cv.like = &take(a.patternSlab(), 1)[0]
+			*cv.like = compilePatternIn(t.raw, a)
 		case op.family == famStringLike && !t.vars:
-			like, _ := t.pattern(Context{})
-			cv.like = &like
+			cv.like = &take(a.patternSlab(), 1)[0]
+			*cv.like, _ = t.pattern(Context{})
 		case op.family == famARN:
-			arn := newARNPatternIn(t, a)
-			cv.arn = &arn
+			cv.arn = &take(a.arnSlab(), 1)[0]
+			*cv.arn = newARNPatternIn(t, a)
 		}
 		return cv, nil
 	case famNumeric:

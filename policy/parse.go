@@ -116,14 +116,19 @@ func (p *parser) document(doc string) *Policy {
 		pol.Statements = []Statement{p.statement(1, statements)}
 	case statements.kind == jsonArray && len(statements.kids) > 0:
 		pol.Statements = make([]Statement, 0, len(statements.kids))
-		sids := make(map[string]int)
+		// Few statements, the usual case: comparing Sids in pairs costs less
+		// than a map; many go through a map, so the work stays linear (V-12).
+		var sids map[string]int
+		if len(statements.kids) > maxPairwise {
+			sids = make(map[string]int, len(statements.kids))
+		}
 		for i := range statements.kids {
 			st := p.statement(i+1, &statements.kids[i].value)
 			if st.Sid != "" {
-				if first, dup := sids[st.Sid]; dup {
+				if first := p.firstSid(pol.Statements, sids, st.Sid); first > 0 {
 					p.pos, p.sid = i+1, st.Sid
 					p.add("V-4", "Sid", "is also the Sid of statement "+strconv.Itoa(first)+"; Sids must be unique in a policy")
-				} else {
+				} else if sids != nil {
 					sids[st.Sid] = i + 1
 				}
 			}
@@ -136,6 +141,25 @@ func (p *parser) document(doc string) *Policy {
 	}
 	p.pos, p.sid = 0, ""
 	return pol
+}
+
+// maxPairwise is the number of statements, or of an object's members, up to
+// which duplicates are found by comparing pairs rather than through a map.
+const maxPairwise = 32
+
+// firstSid returns the position of the first statement before those checked
+// so far whose Sid is sid, or 0. With sids nil it compares with each earlier
+// statement; otherwise sids maps each Sid seen to its first position.
+func (p *parser) firstSid(earlier []Statement, sids map[string]int, sid string) int {
+	if sids != nil {
+		return sids[sid]
+	}
+	for i := range earlier {
+		if earlier[i].Sid == sid {
+			return earlier[i].Position
+		}
+	}
+	return 0
 }
 
 // describe renders a JSON value in a message.
@@ -330,16 +354,17 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 			p.add("V-7", element, "unknown key "+quote(m.key)+"; use AWS, Service, Federated or CanonicalUser")
 			continue
 		}
-		el := element + "." + m.key
+		el := principalElement(element, m.key)
 		vals, _ := p.stringList("V-7", el, &m.value)
-		for _, s := range vals {
+		for vi, s := range vals {
+			room := len(vals) - vi // what the lists may still receive from this key
 			switch m.key {
 			case "AWS":
 				switch {
 				case s == "*":
 					ps.everyone = true
 				case isAccountID(s):
-					ps.accounts = append(ps.accounts, s)
+					ps.accounts = p.appendString(ps.accounts, s, room)
 				default:
 					a, err := parseAWSPrincipalARN(s)
 					if err != nil {
@@ -348,11 +373,14 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 					}
 					switch a.kind {
 					case "root":
-						ps.accounts = append(ps.accounts, a.account)
+						ps.accounts = p.appendString(ps.accounts, a.account, room)
 					case "role":
+						if ps.roles == nil {
+							ps.roles = take(&p.a.roles, room)[:0]
+						}
 						ps.roles = append(ps.roles, a)
 					default:
-						ps.arns = append(ps.arns, s)
+						ps.arns = p.appendString(ps.arns, s, room)
 					}
 				}
 			case "Service":
@@ -360,29 +388,56 @@ func (p *parser) principal(element string, v *jsonValue) principalSet {
 					p.add("V-7", el, quote(s)+" is not a service principal; service principals end in .amazonaws.com or .amazonaws.com.cn")
 					continue
 				}
-				ps.services = append(ps.services, s)
+				ps.services = p.appendString(ps.services, s, room)
 			case "Federated":
 				if s == "" {
 					p.add("V-7", el, "is empty")
 					continue
 				}
-				ps.federated = append(ps.federated, s)
+				ps.federated = p.appendString(ps.federated, s, room)
 			case "CanonicalUser":
 				if s == "" {
 					p.add("V-7", el, "is empty")
 					continue
 				}
-				ps.canonical = append(ps.canonical, s)
+				ps.canonical = p.appendString(ps.canonical, s, room)
 			}
 		}
 	}
 	return ps
 }
 
+// appendString appends s to list, giving an empty list room for the values
+// still to come from the arena rather than growing it one value at a time.
+func (p *parser) appendString(list []string, s string, room int) []string {
+	if list == nil {
+		list = take(&p.a.strs, room)[:0]
+	}
+	return append(list, s)
+}
+
+// principalElement names a principal key in messages, as "Principal.AWS".
+// The usual names are constants, so naming them allocates nothing.
+func principalElement(element, key string) string {
+	if element == "Principal" {
+		switch key {
+		case "AWS":
+			return "Principal.AWS"
+		case "Service":
+			return "Principal.Service"
+		case "Federated":
+			return "Principal.Federated"
+		case "CanonicalUser":
+			return "Principal.CanonicalUser"
+		}
+	}
+	return element + "." + key
+}
+
 // actions reads an Action or NotAction element (rule V-8).
 func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 	vals, _ := p.stringList("V-8", element, v)
-	out := make([]actionPattern, 0, len(vals))
+	out := take(&p.a.actions, len(vals))[:0]
 	for _, s := range vals {
 		if s == "*" {
 			out = append(out, actionPattern{all: true})
@@ -432,9 +487,9 @@ func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 // resources reads a Resource or NotResource element (rules V-9, V-11).
 func (p *parser) resources(element string, v *jsonValue) []arnPattern {
 	vals, _ := p.stringList("V-9", element, v)
-	out := make([]arnPattern, 0, len(vals))
+	out := take(&p.a.arns, len(vals))[:0]
 	for _, s := range vals {
-		t, err := parseTemplate(s, p.variables)
+		t, err := parseTemplateIn(s, p.variables, p.a)
 		if err != nil {
 			p.add("V-11", element, quote(s)+" "+err.Error())
 			continue
@@ -469,36 +524,75 @@ func checkXRayARN(t *template) string {
 		comps[arnComponents-1] = s
 		return checkARNComponents(comps[:])
 	}
-	parts := t.parts
-	if parts == nil {
-		parts = []templatePart{{kind: partText, text: t.raw}}
-	}
-	var comps []string
-	var cur strings.Builder
-	for i := range parts {
-		part := &parts[i]
+	// With variables or escapes: split at the colons of the policy's own text
+	// (a colon in a variable's value does not split). A component that holds a
+	// variable or an escape stands for text the request supplies; it is not
+	// "arn" and not empty, and it cannot match "xray", whose characters are
+	// not those of "${}", so only its presence matters, until a message
+	// needs its text.
+	var comps [arnComponents]string
+	var withVar [arnComponents]bool
+	n := 0
+	for i := range t.parts {
+		part := &t.parts[i]
 		if part.kind != partText {
-			cur.WriteString("${}") // a variable or escape stands for some text in this component
+			withVar[n] = true
 			continue
 		}
 		s := part.text
-		for len(comps) < arnComponents-1 {
+		for {
 			j := strings.IndexByte(s, ':')
-			if j < 0 {
+			if j < 0 || n == arnComponents-1 {
 				break
 			}
-			cur.WriteString(s[:j])
-			comps = append(comps, cur.String())
-			cur.Reset()
+			comps[n] = s[:j]
+			n++
 			s = s[j+1:]
 		}
-		cur.WriteString(s)
+		comps[n] = s
 	}
-	comps = append(comps, cur.String())
-	if len(comps) != arnComponents {
+	if n != arnComponents-1 {
 		return want
 	}
-	return checkARNComponents(comps)
+	if withVar[0] || comps[0] != "arn" || (comps[1] == "" && !withVar[1]) || (comps[5] == "" && !withVar[5]) {
+		return want
+	}
+	if withVar[2] || !globMatch(comps[2], "xray") {
+		return "is not an X-Ray resource: its service is " + quote(arnComponentText(t, 2)) + ", not xray"
+	}
+	return ""
+}
+
+// arnComponentText returns component i of an ARN template as policy text,
+// with "${}" for each variable or escape, for messages.
+func arnComponentText(t *template, i int) string {
+	var cur strings.Builder
+	n := 0
+	for k := range t.parts {
+		part := &t.parts[k]
+		if part.kind != partText {
+			if n == i {
+				cur.WriteString("${}")
+			}
+			continue
+		}
+		s := part.text
+		for {
+			j := strings.IndexByte(s, ':')
+			if j < 0 || n == arnComponents-1 {
+				break
+			}
+			if n == i {
+				cur.WriteString(s[:j])
+			}
+			n++
+			s = s[j+1:]
+		}
+		if n == i {
+			cur.WriteString(s)
+		}
+	}
+	return cur.String()
 }
 
 func checkARNComponents(comps []string) string {
@@ -523,7 +617,12 @@ func (p *parser) conditions(v *jsonValue) []condition {
 	for i := range v.kids {
 		n += len(v.kids[i].value.kids)
 	}
-	out := make([]condition, 0, n)
+	var out []condition
+	if n > 0 {
+		out = take(&p.a.conds, n)[:0]
+	} else {
+		out = []condition{}
+	}
 	for i := range v.kids {
 		m := &v.kids[i]
 		op, err := parseOperator(m.key)

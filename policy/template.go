@@ -41,10 +41,21 @@ func (e *variableError) Error() string { return e.msg }
 // parseTemplate splits s into text, escapes and variables. With variables
 // false (Version 2008-10-17), s is all text.
 func parseTemplate(s string, variables bool) (template, error) {
+	return parseTemplateIn(s, variables, nil)
+}
+
+// parseTemplateIn is parseTemplate with the parts cut from a's slab.
+func parseTemplateIn(s string, variables bool, a *arena) (template, error) {
 	t := template{raw: s}
-	if !variables || !strings.Contains(s, "${") {
+	if !variables {
 		return t, nil
 	}
+	n := strings.Count(s, "${")
+	if n == 0 {
+		return t, nil
+	}
+	// Each "${" adds at most a text part and a variable or escape part.
+	t.parts = take(a.partSlab(), 2*n+1)[:0]
 	for s != "" {
 		i := strings.Index(s, "${")
 		if i < 0 {

@@ -94,14 +94,14 @@ func splitPieces(s string, buf []piece) ([]piece, bool) {
 
 // withFailTables gives each piece that will be searched for (every piece between
 // the first and the last) its Knuth-Morris-Pratt table.
-func withFailTables(pieces []piece) {
+func withFailTables(pieces []piece, a *arena) {
 	for i := 1; i < len(pieces)-1; i++ {
 		if !pieces[i].hasWild() && len(pieces[i].text) > 1 {
 			// A table for one byte would be [0]: the search needs none.
 			if pieces[i].aux == nil {
-				pieces[i].aux = &pieceAux{}
+				pieces[i].aux = &take(a.auxSlab(), 1)[0]
 			}
-			pieces[i].aux.fail = failureTable(pieces[i].text)
+			pieces[i].aux.fail = failureTableIn(pieces[i].text, a.intSlab())
 		}
 	}
 }
@@ -157,7 +157,7 @@ func (b *patternBuilder) endPiece() {
 
 func (b *patternBuilder) pattern() pattern {
 	b.endPiece()
-	withFailTables(b.pieces)
+	withFailTables(b.pieces, nil)
 	return pattern{pieces: b.pieces, star: b.star}
 }
 
@@ -167,7 +167,7 @@ func compilePattern(s string) pattern { return compilePatternIn(s, nil) }
 // compilePatternIn compiles s with its pieces cut from a's slab.
 func compilePatternIn(s string, a *arena) pattern {
 	pieces, star := splitPieces(s, take(a.pieceSlab(), strings.Count(s, "*")+1)[:0])
-	withFailTables(pieces)
+	withFailTables(pieces, a)
 	return pattern{pieces: pieces, star: star}
 }
 
@@ -181,11 +181,14 @@ func globMatch(pat, s string) bool {
 
 // failureTable returns the Knuth-Morris-Pratt failure function of s: fail[i] is
 // the length of the longest proper prefix of s[:i+1] that is also its suffix.
-func failureTable(s string) []int {
+func failureTable(s string) []int { return failureTableIn(s, nil) }
+
+// failureTableIn is failureTable with the table cut from ints.
+func failureTableIn(s string, ints *slab[int]) []int {
 	if len(s) == 0 {
 		return nil
 	}
-	fail := make([]int, len(s))
+	fail := take(ints, len(s))
 	k := 0
 	for i := 1; i < len(s); i++ {
 		for k > 0 && s[i] != s[k] {
