@@ -151,8 +151,7 @@ type condValue struct {
 
 // parseConditionValue converts one JSON scalar for op. text is the string, or the
 // JSON text of a number or boolean (rule V-10: those compare as their JSON text).
-func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (condValue, error) {
-	text := v.text
+func parseConditionValue(op *operator, kind jsonKind, text string, variables bool, a *arena) (condValue, error) {
 	switch op.family {
 	case famString, famStringIgnoreCase, famStringLike, famARN:
 		t, err := parseTemplateIn(text, variables, a)
@@ -173,7 +172,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		}
 		return cv, nil
 	case famNumeric:
-		if v.kind == jsonBool {
+		if kind == jsonBool {
 			return condValue{}, errors.New("is not a number")
 		}
 		f, ok := parseNumber(text)
@@ -182,7 +181,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		}
 		return condValue{num: f}, nil
 	case famDate:
-		if v.kind == jsonBool {
+		if kind == jsonBool {
 			return condValue{}, errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
 		}
 		t, ok := parseDate(text)
@@ -191,7 +190,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		}
 		return condValue{when: t}, nil
 	case famBool, famNull:
-		if v.kind == jsonNumber {
+		if kind == jsonNumber {
 			return condValue{}, errors.New("is not true or false")
 		}
 		b, ok := parseBool(text)
@@ -200,7 +199,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		}
 		return condValue{truth: b}, nil
 	case famBinary:
-		if v.kind != jsonString {
+		if kind != jsonString {
 			return condValue{}, errors.New("is not base64")
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(text)
@@ -209,7 +208,7 @@ func parseConditionValue(op *operator, v *jsonValue, variables bool, a *arena) (
 		}
 		return condValue{binary: b}, nil
 	case famIP:
-		if v.kind != jsonString {
+		if kind != jsonString {
 			return condValue{}, errors.New("is not an IP address or CIDR block")
 		}
 		p, ok := parseIPPrefix(text)

@@ -12,8 +12,14 @@ import (
 // of object members (diagnostics follow the document's order) and would quietly
 // keep the last of two members with the same name; this reader keeps every member
 // in order (so the parser can report duplicates), bounds nesting, refuses invalid
-// UTF-8, and runs in one pass over the input, so
-// reading a document is linear in its size whatever it holds (rule V-12).
+// UTF-8, and runs in one pass over the input, so reading a document is linear in
+// its size whatever it holds (rule V-12).
+//
+// It reads the document into a tape: one flat slice of nodes in document order,
+// each value followed by what it holds, strings and numbers as offsets into the
+// input. Nodes hold no pointers, so the tape costs the garbage collector nothing
+// to scan, and it is recycled between documents; only a string with escapes is
+// decoded into a string of its own.
 
 type jsonKind uint8
 
@@ -43,44 +49,63 @@ func (k jsonKind) String() string {
 	}
 }
 
-// jsonValue is one parsed JSON value. For strings, text is the decoded string;
-// for numbers and booleans it is the JSON text as written ("5.0", "true").
-type jsonValue struct {
+// jsonNode is one value on the tape. An object's node is followed by its
+// members, each a string node for the name and then the value; an array's by
+// its items.
+type jsonNode struct {
 	kind jsonKind
-	text string
-	// kids are an object's members, or an array's items (with empty keys): one
-	// slice for both keeps a value small, and values are copied a lot.
-	kids []jsonMember
+	// start and end delimit the value's text in the input: a string's without
+	// its quotes, a number or literal as written ("5.0", "true").
+	start, end int
+	// dec is, for a string with escapes, 1 + the index of its decoded text in
+	// jsonTape.decoded; 0 otherwise.
+	dec int
+	// n counts an object's members or an array's items.
+	n int
+	// next is the index of the first node after the value and all it holds.
+	next int
 }
 
-type jsonMember struct {
-	key   string
-	value jsonValue
+// jsonTape is a parsed document. Node 0 is the document's value.
+type jsonTape struct {
+	s       string
+	nodes   []jsonNode
+	decoded []string
 }
+
+// kind returns the kind of node i.
+func (t *jsonTape) kind(i int) jsonKind { return t.nodes[i].kind }
+
+// text returns a string's decoded text, or the JSON text of a number or literal.
+func (t *jsonTape) text(i int) string {
+	n := &t.nodes[i]
+	if n.dec > 0 {
+		return t.decoded[n.dec-1]
+	}
+	return t.s[n.start:n.end]
+}
+
+// count returns the members of an object or the items of an array.
+func (t *jsonTape) count(i int) int { return t.nodes[i].n }
+
+// first returns the first member (its name node) or item of container i.
+func (t *jsonTape) first(i int) int { return i + 1 }
+
+// after returns the node that follows the value at i and all it holds: the
+// next item of an array, or the next member's name node of an object.
+func (t *jsonTape) after(i int) int { return t.nodes[i].next }
 
 // maxJSONDepth bounds nesting. A policy needs four levels (document, Condition,
 // operator, value array); anything much deeper is not a policy.
 const maxJSONDepth = 16
 
-type jsonReader struct {
-	s   string
-	pos int
-	err error
-	*jsonScratch
-}
-
-// jsonScratch is the memory of one document's JSON tree. Members and items of
-// the containers being read are collected on the stacks, then copied into
-// exactly sized slices cut from the slabs when the container closes. A Policy
-// keeps nothing of the tree (only strings, which are the input's or their own),
-// so once a document is parsed the memory is reset and reused for the next one.
+// jsonScratch is the memory of one document's tape, recycled between parses:
+// parsing is what the server does for every PutResourcePolicy. A Policy keeps
+// nothing of the tape (only strings, which are the input's or their own).
 type jsonScratch struct {
-	stack []jsonMember
-	kids  growSlab[jsonMember]
+	tape jsonTape
 }
 
-// jsonScratchPool recycles jsonScratch values between parses: parsing is what the
-// server does for every PutResourcePolicy, and the tree is its largest allocation.
 var jsonScratchPool = sync.Pool{New: func() any { return new(jsonScratch) }}
 
 // maxPooledScratch bounds what goes back to the pool, so that one large document
@@ -88,39 +113,35 @@ var jsonScratchPool = sync.Pool{New: func() any { return new(jsonScratch) }}
 const maxPooledScratch = 4096
 
 func (s *jsonScratch) release() {
-	if cap(s.kids.buf) > maxPooledScratch {
+	if cap(s.tape.nodes) > maxPooledScratch {
 		return
 	}
-	clear(s.stack[:cap(s.stack)])
-	s.stack = s.stack[:0]
-	s.kids.reset()
+	s.tape.s = ""
+	s.tape.nodes = s.tape.nodes[:0]
+	clear(s.tape.decoded)
+	s.tape.decoded = s.tape.decoded[:0]
 	jsonScratchPool.Put(s)
 }
 
-// growSlab hands out slices from one block that is replaced by a block twice as
-// large when full; after a few documents one block holds a whole tree.
-type growSlab[T any] struct{ buf []T }
+type jsonReader struct {
+	s   string
+	pos int
+	err error
+	t   *jsonTape
+}
 
-func (g *growSlab[T]) take(n int) []T {
-	if cap(g.buf)-len(g.buf) < n {
-		g.buf = make([]T, 0, max(2*cap(g.buf), 256, n))
+// readJSON parses s as exactly one JSON value onto scratch's tape. The tape is
+// valid until scratch is released.
+func readJSON(s string, scratch *jsonScratch) (*jsonTape, error) {
+	t := &scratch.tape
+	t.s, t.nodes, t.decoded = s, t.nodes[:0], t.decoded[:0]
+	if cap(t.nodes) == 0 {
+		// About one node per 12 bytes of a typical policy.
+		t.nodes = make([]jsonNode, 0, min(len(s)/12+16, maxPooledScratch))
 	}
-	start := len(g.buf)
-	g.buf = g.buf[:start+n]
-	return g.buf[start : start+n : start+n]
-}
-
-func (g *growSlab[T]) reset() {
-	clear(g.buf)
-	g.buf = g.buf[:0]
-}
-
-// parseJSON parses s as exactly one JSON value, whose memory comes from scratch.
-// The value is valid until scratch is released.
-func parseJSON(s string, scratch *jsonScratch) (jsonValue, error) {
-	r := &jsonReader{s: s, jsonScratch: scratch}
+	r := &jsonReader{s: s, t: t}
 	r.space()
-	v := r.value(0)
+	r.value(0)
 	if r.err == nil {
 		r.space()
 		if r.pos < len(r.s) {
@@ -128,9 +149,9 @@ func parseJSON(s string, scratch *jsonScratch) (jsonValue, error) {
 		}
 	}
 	if r.err != nil {
-		return jsonValue{}, r.err
+		return nil, r.err
 	}
-	return v, nil
+	return t, nil
 }
 
 func (r *jsonReader) fail(format string, args ...any) {
@@ -158,53 +179,58 @@ func (r *jsonReader) space() {
 	}
 }
 
-func (r *jsonReader) value(depth int) jsonValue {
+// push appends a node for a value without children and returns its index.
+func (r *jsonReader) push(kind jsonKind, start, end int) int {
+	i := len(r.t.nodes)
+	r.t.nodes = append(r.t.nodes, jsonNode{kind: kind, start: start, end: end, next: i + 1})
+	return i
+}
+
+func (r *jsonReader) value(depth int) {
 	if depth > maxJSONDepth {
 		r.fail("nesting deeper than %d levels", maxJSONDepth)
-		return jsonValue{}
+		return
 	}
 	if r.pos >= len(r.s) {
 		r.fail("unexpected end of input")
-		return jsonValue{}
+		return
 	}
 	switch c := r.s[r.pos]; {
 	case c == '{':
-		return r.object(depth)
+		r.object(depth)
 	case c == '[':
-		return r.array(depth)
+		r.array(depth)
 	case c == '"':
-		return jsonValue{kind: jsonString, text: r.str()}
+		r.str()
 	case c == 't':
-		return r.word("true", jsonBool)
+		r.word("true", jsonBool)
 	case c == 'f':
-		return r.word("false", jsonBool)
+		r.word("false", jsonBool)
 	case c == 'n':
-		return r.word("null", jsonNull)
+		r.word("null", jsonNull)
 	case c == '-' || ('0' <= c && c <= '9'):
-		return r.number()
+		r.number()
 	default:
 		r.fail("unexpected %s", r.describe())
-		return jsonValue{}
 	}
 }
 
-func (r *jsonReader) word(w string, kind jsonKind) jsonValue {
+func (r *jsonReader) word(w string, kind jsonKind) {
 	if len(r.s)-r.pos >= len(w) && r.s[r.pos:r.pos+len(w)] == w {
+		r.push(kind, r.pos, r.pos+len(w))
 		r.pos += len(w)
-		return jsonValue{kind: kind, text: w}
+		return
 	}
 	r.fail("unexpected %s", r.describe())
-	return jsonValue{}
 }
 
-func (r *jsonReader) number() jsonValue {
-	start := r.pos
+func (r *jsonReader) number() {
 	if n := scanNumber(r.s[r.pos:]); n > 0 {
+		r.push(jsonNumber, r.pos, r.pos+n)
 		r.pos += n
-		return jsonValue{kind: jsonNumber, text: r.s[start:r.pos]}
+		return
 	}
 	r.fail("malformed number")
-	return jsonValue{}
 }
 
 // scanNumber returns the length of the JSON number at the start of s (RFC 8259
@@ -250,26 +276,36 @@ func scanNumber(s string) int {
 	return i
 }
 
-func (r *jsonReader) str() string {
+// str reads a string onto the tape. It pushes no node when the string is
+// malformed (the reader has then failed).
+func (r *jsonReader) str() {
 	r.pos++ // opening quote
 	start := r.pos
-	// Fast path: no escapes, so the string is a slice of the input.
+	// Fast path: no escapes, so the string is a slice of the input. ASCII
+	// needs no UTF-8 check; the first byte that is not sends the rest of the
+	// string through one.
+	ascii := true
 	for r.pos < len(r.s) {
 		c := r.s[r.pos]
 		if c == '"' {
-			out := r.s[start:r.pos]
+			end := r.pos
 			r.pos++
-			if !utf8.ValidString(out) {
+			if !ascii && !utf8.ValidString(r.s[start:end]) {
 				r.fail("string is not valid UTF-8")
+				return
 			}
-			return out
+			r.push(jsonString, start, end)
+			return
 		}
 		if c == '\\' {
 			break
 		}
 		if c < 0x20 {
 			r.fail("control character in string")
-			return ""
+			return
+		}
+		if c >= utf8.RuneSelf {
+			ascii = false
 		}
 		r.pos++
 	}
@@ -281,11 +317,15 @@ func (r *jsonReader) str() string {
 			r.pos++
 			if !utf8.Valid(buf) {
 				r.fail("string is not valid UTF-8")
+				return
 			}
-			return string(buf)
+			i := r.push(jsonString, start, r.pos-1)
+			r.t.decoded = append(r.t.decoded, string(buf))
+			r.t.nodes[i].dec = len(r.t.decoded)
+			return
 		case c < 0x20:
 			r.fail("control character in string")
-			return ""
+			return
 		case c != '\\':
 			buf = append(buf, c)
 			r.pos++
@@ -313,7 +353,7 @@ func (r *jsonReader) str() string {
 		case 'u':
 			u, ok := r.hex4()
 			if !ok {
-				return ""
+				return
 			}
 			rn := rune(u)
 			if utf16.IsSurrogate(rn) {
@@ -330,7 +370,7 @@ func (r *jsonReader) str() string {
 							r.pos = save
 						}
 					} else {
-						return ""
+						return
 					}
 				}
 			}
@@ -338,11 +378,10 @@ func (r *jsonReader) str() string {
 		default:
 			r.pos--
 			r.fail("invalid escape \\%c in string", e)
-			return ""
+			return
 		}
 	}
 	r.fail("unterminated string")
-	return ""
 }
 
 func (r *jsonReader) hex4() (uint16, bool) {
@@ -370,19 +409,19 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	return v, true
 }
 
-func (r *jsonReader) array(depth int) jsonValue {
+func (r *jsonReader) array(depth int) {
 	r.pos++
-	v := jsonValue{kind: jsonArray}
+	at := r.push(jsonArray, 0, 0)
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == ']' {
 		r.pos++
-		return v
+		return
 	}
-	start := len(r.stack)
+	n := 0
 	for r.err == nil {
 		r.space()
-		item := r.value(depth + 1)
-		r.stack = append(r.stack, jsonMember{value: item})
+		r.value(depth + 1)
+		n++
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated array")
@@ -398,26 +437,29 @@ func (r *jsonReader) array(depth int) jsonValue {
 		}
 		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
-	v.kids = r.closeContainer(start)
-	return v
+	r.t.nodes[at].n = n
+	r.t.nodes[at].next = len(r.t.nodes)
 }
 
-func (r *jsonReader) object(depth int) jsonValue {
+func (r *jsonReader) object(depth int) {
 	r.pos++
-	v := jsonValue{kind: jsonObject}
+	at := r.push(jsonObject, 0, 0)
 	r.space()
 	if r.pos < len(r.s) && r.s[r.pos] == '}' {
 		r.pos++
-		return v
+		return
 	}
-	start := len(r.stack)
+	n := 0
 	for r.err == nil {
 		r.space()
 		if r.pos >= len(r.s) || r.s[r.pos] != '"' {
 			r.fail("expected a member name but found %s", r.describe())
 			break
 		}
-		key := r.str()
+		r.str()
+		if r.err != nil {
+			break
+		}
 		r.space()
 		if r.pos >= len(r.s) || r.s[r.pos] != ':' {
 			r.fail("expected ':' but found %s", r.describe())
@@ -425,11 +467,11 @@ func (r *jsonReader) object(depth int) jsonValue {
 		}
 		r.pos++
 		r.space()
-		val := r.value(depth + 1)
+		r.value(depth + 1)
 		if r.err != nil {
 			break
 		}
-		r.stack = append(r.stack, jsonMember{key: key, value: val})
+		n++
 		r.space()
 		if r.pos >= len(r.s) {
 			r.fail("unterminated object")
@@ -445,16 +487,6 @@ func (r *jsonReader) object(depth int) jsonValue {
 		}
 		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
-	v.kids = r.closeContainer(start)
-	return v
-}
-
-// closeContainer moves the kids a container collected on the stack since start
-// into an exactly sized slice.
-func (r *jsonReader) closeContainer(start int) []jsonMember {
-	kids := r.jsonScratch.kids.take(len(r.stack) - start)
-	copy(kids, r.stack[start:])
-	clear(r.stack[start:])
-	r.stack = r.stack[:start]
-	return kids
+	r.t.nodes[at].n = n
+	r.t.nodes[at].next = len(r.t.nodes)
 }

@@ -25,6 +25,7 @@ func Parse(document string) (*Policy, error) {
 
 type parser struct {
 	a        *arena
+	t        *jsonTape // the document being read
 	problems []Problem
 	// variables is whether policy variables are recognised: only under Version
 	// 2012-10-17 (IAM JSON policy elements reference: Version).
@@ -42,29 +43,35 @@ func (p *parser) add(rule, element, msg string) {
 // says two different things under one name is ambiguous, so it is refused
 // rather than read as its last member. The element is element+suffix, joined
 // only when there is something to report.
-func (p *parser) duplicates(rule, element, suffix string, obj *jsonValue) {
-	ms := obj.kids
+func (p *parser) duplicates(rule, element, suffix string, obj int) {
+	t := p.t
+	n := t.count(obj)
+	if n < 2 {
+		return
+	}
 	report := func(key string) {
 		p.add(rule, element+suffix, "has the key "+quote(key)+" more than once")
 	}
-	if len(ms) <= 16 {
+	if n <= 16 {
 		// Few members, the usual case: comparing pairs costs less than a map.
-		for i := 1; i < len(ms); i++ {
-			for j := 0; j < i; j++ {
-				if ms[i].key == ms[j].key {
-					report(ms[i].key)
+		for i, m := 1, t.after(t.first(obj)+1); i < n; i, m = i+1, t.after(m+1) {
+			key := t.text(m)
+			for j, o := 0, t.first(obj); j < i; j, o = j+1, t.after(o+1) {
+				if t.text(o) == key {
+					report(key)
 					break
 				}
 			}
 		}
 		return
 	}
-	seen := make(map[string]struct{}, len(ms))
-	for _, m := range ms {
-		if _, dup := seen[m.key]; dup {
-			report(m.key)
+	seen := make(map[string]struct{}, n)
+	for i, m := 0, t.first(obj); i < n; i, m = i+1, t.after(m+1) {
+		key := t.text(m)
+		if _, dup := seen[key]; dup {
+			report(key)
 		}
-		seen[m.key] = struct{}{}
+		seen[key] = struct{}{}
 	}
 }
 
@@ -75,55 +82,61 @@ func (p *parser) document(doc string) *Policy {
 	}
 	scratch := jsonScratchPool.Get().(*jsonScratch)
 	defer scratch.release()
-	root, err := parseJSON(doc, scratch)
+	t, err := readJSON(doc, scratch)
 	if err != nil {
 		p.add("V-1", "", "the policy document is "+err.Error())
 		return nil
 	}
-	if root.kind != jsonObject {
-		p.add("V-1", "", "the policy document is "+root.kind.String()+"; it must be a JSON object")
+	p.t = t
+	defer func() { p.t = nil }()
+	const root = 0
+	if t.kind(root) != jsonObject {
+		p.add("V-1", "", "the policy document is "+t.kind(root).String()+"; it must be a JSON object")
 		return nil
 	}
-	p.duplicates("V-1", "", "", &root)
+	p.duplicates("V-1", "", "", root)
 	pol := &Policy{}
-	var statements *jsonValue
-	for i := range root.kids {
-		m := &root.kids[i]
-		switch m.key {
+	statements := -1
+	for i, m := 0, t.first(root); i < t.count(root); i, m = i+1, t.after(m+1) {
+		v := m + 1
+		switch key := t.text(m); key {
 		case "Version":
-			if m.value.kind != jsonString || (m.value.text != Version2012 && m.value.text != Version2008) {
-				p.add("V-2", "Version", describe(&m.value)+" is not \"2012-10-17\" or \"2008-10-17\"")
+			if t.kind(v) != jsonString || (t.text(v) != Version2012 && t.text(v) != Version2008) {
+				p.add("V-2", "Version", p.describe(v)+" is not \"2012-10-17\" or \"2008-10-17\"")
 				continue
 			}
-			pol.Version = m.value.text
+			pol.Version = t.text(v)
 		case "Id":
-			if m.value.kind != jsonString {
-				p.add("V-1", "Id", "is "+m.value.kind.String()+"; it must be a string")
+			if t.kind(v) != jsonString {
+				p.add("V-1", "Id", "is "+t.kind(v).String()+"; it must be a string")
 				continue
 			}
-			pol.ID = m.value.text
+			pol.ID = t.text(v)
 		case "Statement":
-			statements = &m.value
+			// With Statement repeated (refused above), the last one is
+			// read and its problems reported too.
+			statements = v
 		default:
-			p.add("V-1", "", "unknown key "+quote(m.key)+"; a policy document has only Version, Id and Statement")
+			p.add("V-1", "", "unknown key "+quote(key)+"; a policy document has only Version, Id and Statement")
 		}
 	}
 	p.variables = pol.Version == Version2012
 	switch {
-	case statements == nil:
+	case statements < 0:
 		p.add("V-3", "Statement", "is missing; a policy needs at least one statement")
-	case statements.kind == jsonObject:
+	case t.kind(statements) == jsonObject:
 		pol.Statements = []Statement{p.statement(1, statements)}
-	case statements.kind == jsonArray && len(statements.kids) > 0:
-		pol.Statements = make([]Statement, 0, len(statements.kids))
+	case t.kind(statements) == jsonArray && t.count(statements) > 0:
+		n := t.count(statements)
+		pol.Statements = make([]Statement, 0, n)
 		// Few statements, the usual case: comparing Sids in pairs costs less
 		// than a map; many go through a map, so the work stays linear (V-12).
 		var sids map[string]int
-		if len(statements.kids) > maxPairwise {
-			sids = make(map[string]int, len(statements.kids))
+		if n > maxPairwise {
+			sids = make(map[string]int, n)
 		}
-		for i := range statements.kids {
-			st := p.statement(i+1, &statements.kids[i].value)
+		for i, v := 0, t.first(statements); i < n; i, v = i+1, t.after(v) {
+			st := p.statement(i+1, v)
 			if st.Sid != "" {
 				if first := p.firstSid(pol.Statements, sids, st.Sid); first > 0 {
 					p.pos, p.sid = i+1, st.Sid
@@ -134,10 +147,10 @@ func (p *parser) document(doc string) *Policy {
 			}
 			pol.Statements = append(pol.Statements, st)
 		}
-	case statements.kind == jsonArray:
+	case t.kind(statements) == jsonArray:
 		p.add("V-3", "Statement", "is an empty array; a policy needs at least one statement")
 	default:
-		p.add("V-3", "Statement", "is "+statements.kind.String()+"; it must be a statement object or an array of them")
+		p.add("V-3", "Statement", "is "+t.kind(statements).String()+"; it must be a statement object or an array of them")
 	}
 	p.pos, p.sid = 0, ""
 	return pol
@@ -162,23 +175,28 @@ func (p *parser) firstSid(earlier []Statement, sids map[string]int, sid string) 
 	return 0
 }
 
-// describe renders a JSON value in a message.
-func describe(v *jsonValue) string {
-	switch v.kind {
+// describe renders the JSON value at node v in a message.
+func (p *parser) describe(v int) string {
+	return describeValue(p.t.kind(v), p.t.text(v))
+}
+
+func describeValue(kind jsonKind, text string) string {
+	switch kind {
 	case jsonString:
-		return quote(v.text)
+		return quote(text)
 	case jsonNumber, jsonBool, jsonNull:
-		return v.text
+		return text
 	}
-	return v.kind.String()
+	return kind.String()
 }
 
-// statementMembers holds a statement's members by name (the first of duplicates).
+// statementMembers holds a statement's members by name (the first of
+// duplicates): the node of each value, 0 when absent (node 0 is the document).
 type statementMembers struct {
-	sid, effect, principal, notPrincipal, action, notAction, resource, notResource, condition *jsonValue
+	sid, effect, principal, notPrincipal, action, notAction, resource, notResource, condition int
 }
 
-func (sm *statementMembers) slot(key string) **jsonValue {
+func (sm *statementMembers) slot(key string) *int {
 	switch key {
 	case "Sid":
 		return &sm.sid
@@ -202,51 +220,53 @@ func (sm *statementMembers) slot(key string) **jsonValue {
 	return nil
 }
 
-func (p *parser) statement(pos int, v *jsonValue) Statement {
+func (p *parser) statement(pos int, v int) Statement {
+	t := p.t
 	p.pos, p.sid = pos, ""
 	st := Statement{Position: pos}
-	if v.kind != jsonObject {
-		p.add("V-3", "", "is "+v.kind.String()+"; a statement is a JSON object")
+	if t.kind(v) != jsonObject {
+		p.add("V-3", "", "is "+t.kind(v).String()+"; a statement is a JSON object")
 		return st
 	}
 	var members statementMembers
-	for i := range v.kids {
-		m := &v.kids[i]
-		if m.key == "Sid" && m.value.kind == jsonString {
-			st.Sid, p.sid = m.value.text, m.value.text
+	n := t.count(v)
+	for i, m := 0, t.first(v); i < n; i, m = i+1, t.after(m+1) {
+		if t.kind(m+1) == jsonString && t.text(m) == "Sid" {
+			st.Sid = t.text(m + 1)
+			p.sid = st.Sid
 		}
 	}
 	p.duplicates("V-4", "", "", v)
-	for i := range v.kids {
-		m := &v.kids[i]
-		slot := members.slot(m.key)
+	for i, m := 0, t.first(v); i < n; i, m = i+1, t.after(m+1) {
+		key := t.text(m)
+		slot := members.slot(key)
 		if slot == nil {
-			p.add("V-4", "", "unknown key "+quote(m.key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
+			p.add("V-4", "", "unknown key "+quote(key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
 			continue
 		}
-		if *slot == nil {
-			*slot = &m.value
+		if *slot == 0 {
+			*slot = m + 1
 		}
 	}
-	if sid := members.sid; sid != nil && sid.kind != jsonString {
-		p.add("V-4", "Sid", "is "+sid.kind.String()+"; it must be a string")
+	if sid := members.sid; sid != 0 && t.kind(sid) != jsonString {
+		p.add("V-4", "Sid", "is "+t.kind(sid).String()+"; it must be a string")
 	}
 
 	switch e := members.effect; {
-	case e == nil:
+	case e == 0:
 		p.add("V-5", "Effect", "is missing; it must be \"Allow\" or \"Deny\"")
-	case e.kind == jsonString && e.text == "Allow":
+	case t.kind(e) == jsonString && t.text(e) == "Allow":
 		st.Effect = EffectAllow
-	case e.kind == jsonString && e.text == "Deny":
+	case t.kind(e) == jsonString && t.text(e) == "Deny":
 		st.Effect = EffectDeny
 	default:
 		// IAM: "The Effect element is required ... Valid values for Effect are
 		// Allow and Deny. The Effect value is case sensitive."
-		p.add("V-5", "Effect", describe(e)+" is not \"Allow\" or \"Deny\" (case-sensitive)")
+		p.add("V-5", "Effect", p.describe(e)+" is not \"Allow\" or \"Deny\" (case-sensitive)")
 	}
 
 	prin, notPrin := members.principal, members.notPrincipal
-	hasP, hasNP := prin != nil, notPrin != nil
+	hasP, hasNP := prin != 0, notPrin != 0
 	switch {
 	case hasP && hasNP:
 		p.add("V-6", "", "has both Principal and NotPrincipal; give exactly one")
@@ -265,7 +285,7 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 	}
 
 	act, notAct := members.action, members.notAction
-	hasA, hasNA := act != nil, notAct != nil
+	hasA, hasNA := act != 0, notAct != 0
 	switch {
 	case hasA && hasNA:
 		p.add("V-8", "", "has both Action and NotAction; give exactly one")
@@ -279,7 +299,7 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 	}
 
 	res, notRes := members.resource, members.notResource
-	hasR, hasNR := res != nil, notRes != nil
+	hasR, hasNR := res != 0, notRes != 0
 	switch {
 	case hasR && hasNR:
 		p.add("V-9", "", "has both Resource and NotResource; give exactly one")
@@ -292,73 +312,75 @@ func (p *parser) statement(pos int, v *jsonValue) Statement {
 		st.resources = p.resources("NotResource", notRes)
 	}
 
-	if c := members.condition; c != nil {
+	if c := members.condition; c != 0 {
 		st.conditions = p.conditions(c)
 	}
 	return st
 }
 
 // stringList reads a string or a non-empty array of strings.
-func (p *parser) stringList(rule, element string, v *jsonValue) ([]string, bool) {
-	switch {
-	case v.kind == jsonString:
+func (p *parser) stringList(rule, element string, v int) ([]string, bool) {
+	t := p.t
+	switch kind := t.kind(v); {
+	case kind == jsonString:
 		out := take(&p.a.strs, 1)
-		out[0] = v.text
+		out[0] = t.text(v)
 		return out, true
-	case v.kind == jsonArray && len(v.kids) > 0:
-		out := take(&p.a.strs, len(v.kids))[:0]
+	case kind == jsonArray && t.count(v) > 0:
+		n := t.count(v)
+		out := take(&p.a.strs, n)[:0]
 		ok := true
-		for i := range v.kids {
-			it := &v.kids[i].value
-			if it.kind != jsonString {
-				p.add(rule, element, "has "+it.kind.String()+" in its array; each entry must be a string")
+		for i, it := 0, t.first(v); i < n; i, it = i+1, t.after(it) {
+			if t.kind(it) != jsonString {
+				p.add(rule, element, "has "+t.kind(it).String()+" in its array; each entry must be a string")
 				ok = false
 				continue
 			}
-			out = append(out, it.text)
+			out = append(out, t.text(it))
 		}
 		return out, ok
-	case v.kind == jsonArray:
+	case kind == jsonArray:
 		p.add(rule, element, "is an empty array; it must be a string or a non-empty array of strings")
 	default:
-		p.add(rule, element, "is "+v.kind.String()+"; it must be a string or a non-empty array of strings")
+		p.add(rule, element, "is "+kind.String()+"; it must be a string or a non-empty array of strings")
 	}
 	return nil, false
 }
 
 // principal reads a Principal or NotPrincipal element (rule V-7).
-func (p *parser) principal(element string, v *jsonValue) principalSet {
+func (p *parser) principal(element string, v int) principalSet {
+	t := p.t
 	var ps principalSet
-	if v.kind == jsonString {
-		if v.text == "*" {
+	if t.kind(v) == jsonString {
+		if t.text(v) == "*" {
 			ps.everyone = true
 		} else {
-			p.add("V-7", element, describe(v)+" is not \"*\"; name principals in an object such as {\"AWS\": \"123456789012\"} or {\"Service\": \"sns.amazonaws.com\"}")
+			p.add("V-7", element, p.describe(v)+" is not \"*\"; name principals in an object such as {\"AWS\": \"123456789012\"} or {\"Service\": \"sns.amazonaws.com\"}")
 		}
 		return ps
 	}
-	if v.kind != jsonObject {
-		p.add("V-7", element, "is "+v.kind.String()+"; it must be \"*\" or an object with AWS, Service, Federated or CanonicalUser")
+	if t.kind(v) != jsonObject {
+		p.add("V-7", element, "is "+t.kind(v).String()+"; it must be \"*\" or an object with AWS, Service, Federated or CanonicalUser")
 		return ps
 	}
-	if len(v.kids) == 0 {
+	if t.count(v) == 0 {
 		p.add("V-7", element, "is an empty object; name at least one principal")
 		return ps
 	}
 	p.duplicates("V-7", element, "", v)
-	for i := range v.kids {
-		m := &v.kids[i]
-		switch m.key {
+	for i, m := 0, t.first(v); i < t.count(v); i, m = i+1, t.after(m+1) {
+		key := t.text(m)
+		switch key {
 		case "AWS", "Service", "Federated", "CanonicalUser":
 		default:
-			p.add("V-7", element, "unknown key "+quote(m.key)+"; use AWS, Service, Federated or CanonicalUser")
+			p.add("V-7", element, "unknown key "+quote(key)+"; use AWS, Service, Federated or CanonicalUser")
 			continue
 		}
-		el := principalElement(element, m.key)
-		vals, _ := p.stringList("V-7", el, &m.value)
+		el := principalElement(element, key)
+		vals, _ := p.stringList("V-7", el, m+1)
 		for vi, s := range vals {
 			room := len(vals) - vi // what the lists may still receive from this key
-			switch m.key {
+			switch key {
 			case "AWS":
 				switch {
 				case s == "*":
@@ -435,7 +457,7 @@ func principalElement(element, key string) string {
 }
 
 // actions reads an Action or NotAction element (rule V-8).
-func (p *parser) actions(element string, v *jsonValue) []actionPattern {
+func (p *parser) actions(element string, v int) []actionPattern {
 	vals, _ := p.stringList("V-8", element, v)
 	out := take(&p.a.actions, len(vals))[:0]
 	for _, s := range vals {
@@ -485,7 +507,7 @@ func (p *parser) actions(element string, v *jsonValue) []actionPattern {
 }
 
 // resources reads a Resource or NotResource element (rules V-9, V-11).
-func (p *parser) resources(element string, v *jsonValue) []arnPattern {
+func (p *parser) resources(element string, v int) []arnPattern {
 	vals, _ := p.stringList("V-9", element, v)
 	out := take(&p.a.arns, len(vals))[:0]
 	for _, s := range vals {
@@ -607,15 +629,16 @@ func checkARNComponents(comps []string) string {
 }
 
 // conditions reads a Condition element (rules V-10, V-11).
-func (p *parser) conditions(v *jsonValue) []condition {
-	if v.kind != jsonObject {
-		p.add("V-10", "Condition", "is "+v.kind.String()+"; it must be an object of operators")
+func (p *parser) conditions(v int) []condition {
+	t := p.t
+	if t.kind(v) != jsonObject {
+		p.add("V-10", "Condition", "is "+t.kind(v).String()+"; it must be an object of operators")
 		return nil
 	}
 	p.duplicates("V-10", "Condition", "", v)
 	n := 0
-	for i := range v.kids {
-		n += len(v.kids[i].value.kids)
+	for i, m := 0, t.first(v); i < t.count(v); i, m = i+1, t.after(m+1) {
+		n += t.count(m + 1)
 	}
 	var out []condition
 	if n > 0 {
@@ -623,22 +646,21 @@ func (p *parser) conditions(v *jsonValue) []condition {
 	} else {
 		out = []condition{}
 	}
-	for i := range v.kids {
-		m := &v.kids[i]
-		op, err := parseOperator(m.key)
+	for i, m := 0, t.first(v); i < t.count(v); i, m = i+1, t.after(m+1) {
+		name, block := t.text(m), m+1
+		op, err := parseOperator(name)
 		if err != nil {
-			p.add("V-10", "Condition", quote(m.key)+" "+err.Error())
+			p.add("V-10", "Condition", quote(name)+" "+err.Error())
 			continue
 		}
-		if m.value.kind != jsonObject {
-			p.add("V-10", "Condition: "+m.key, "is "+m.value.kind.String()+"; it must be an object of condition keys and values")
+		if t.kind(block) != jsonObject {
+			p.add("V-10", "Condition: "+name, "is "+t.kind(block).String()+"; it must be an object of condition keys and values")
 			continue
 		}
-		p.duplicates("V-10", "Condition: ", m.key, &m.value)
-		for j := range m.value.kids {
-			km := &m.value.kids[j]
-			if km.key == "" {
-				p.add("V-10", "Condition: "+m.key, "has an empty condition key")
+		p.duplicates("V-10", "Condition: ", name, block)
+		for j, km := 0, t.first(block); j < t.count(block); j, km = j+1, t.after(km+1) {
+			if t.text(km) == "" {
+				p.add("V-10", "Condition: "+name, "has an empty condition key")
 				continue
 			}
 			c, ok := p.condition(op, km)
@@ -650,37 +672,39 @@ func (p *parser) conditions(v *jsonValue) []condition {
 	return out
 }
 
-func (p *parser) condition(op operator, km *jsonMember) (condition, bool) {
-	c := condition{op: op, key: lowerKey(km.key)}
-	element := func() string { return "Condition: " + op.name + ": " + quote(km.key) }
-	items, count := km.value.kids, len(km.value.kids)
-	if km.value.kind != jsonArray {
-		items, count = nil, 1
-	} else if count == 0 {
-		p.add("V-10", element(), "is an empty array; give at least one value")
-		return c, false
+// condition reads one condition key (the name node km) and its values.
+func (p *parser) condition(op operator, km int) (condition, bool) {
+	t := p.t
+	key, v := t.text(km), km+1
+	c := condition{op: op, key: lowerKey(key)}
+	element := func() string { return "Condition: " + op.name + ": " + quote(key) }
+	it, count := v, 1
+	if t.kind(v) == jsonArray {
+		it, count = t.first(v), t.count(v)
+		if count == 0 {
+			p.add("V-10", element(), "is an empty array; give at least one value")
+			return c, false
+		}
 	}
 	c.values = take(&p.a.values, count)[:0]
 	ok := true
-	for i := 0; i < count; i++ {
-		it := &km.value
-		if items != nil {
-			it = &items[i].value
-		}
-		switch it.kind {
+	for i := 0; i < count; i, it = i+1, t.after(it) {
+		kind := t.kind(it)
+		switch kind {
 		case jsonString, jsonNumber, jsonBool:
 		default:
-			p.add("V-10", element(), "has "+it.kind.String()+"; a condition value is a string, number or boolean, or an array of them")
+			p.add("V-10", element(), "has "+kind.String()+"; a condition value is a string, number or boolean, or an array of them")
 			ok = false
 			continue
 		}
-		cv, err := parseConditionValue(&op, it, p.variables, p.a)
+		text := t.text(it)
+		cv, err := parseConditionValue(&op, kind, text, p.variables, p.a)
 		if err != nil {
 			rule := "V-10"
 			if _, isVar := err.(*variableError); isVar {
 				rule = "V-11"
 			}
-			p.add(rule, element(), describe(it)+" "+err.Error())
+			p.add(rule, element(), describeValue(kind, text)+" "+err.Error())
 			ok = false
 			continue
 		}
