@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -257,5 +258,47 @@ func TestHostileInput(t *testing.T) {
 	t.Logf("answers by status: %v", h.seen)
 	if t.Failed() {
 		t.Logf("server log:\n%s", tail(p.Stderr()))
+	}
+}
+
+// TestHostileInput_LengthClaimsCostNothing opens connections that declare the largest body
+// an operation takes (8 MiB for PutTraceSegments, 1 MiB for the others, rule W-8) and send
+// 16 KiB of it, three times over. What the server holds must follow the bytes it was sent,
+// not the bytes it was promised: 450 such connections may not raise its peak resident
+// memory by 64 MiB (they promise 2.2 GiB).
+func TestHostileInput_LengthClaimsCostNothing(t *testing.T) {
+	t.Parallel()
+	p := testserver.Start(t, nil, "--store", "memory")
+	_, peakBefore := residentMemory(t, p.PID())
+	const rounds, conns, sent = 3, 150, 16 << 10
+	for round := range rounds {
+		var open []net.Conn
+		for i := range conns {
+			path, length := "/TraceSegments", 8*mib
+			if i%2 == 1 {
+				path, length = "/PutResourcePolicy", mib
+			}
+			conn, err := net.DialTimeout("tcp", p.Addr, 5*time.Second)
+			if err != nil {
+				t.Fatalf("round %d, connection %d: %v", round, i, err)
+			}
+			open = append(open, conn)
+			_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+			req := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n{\"x\":\"%s", path, length, strings.Repeat("a", sent))
+			if _, err := io.WriteString(conn, req); err != nil {
+				t.Fatalf("round %d, connection %d: %v", round, i, err)
+			}
+		}
+		time.Sleep(time.Second) // let the server read what was sent
+		for _, conn := range open {
+			conn.Close()
+		}
+	}
+	healthy(t, p, "the length claims")
+	_, peakAfter := residentMemory(t, p.PID())
+	t.Logf("peak resident memory %d MiB -> %d MiB", peakBefore>>20, peakAfter>>20)
+	if grew := peakAfter - peakBefore; grew > 64*mib {
+		t.Errorf("%d connections that sent %d KiB each but declared up to 8 MiB raised the server's peak memory by %d MiB, over 64 MiB",
+			rounds*conns, sent>>10, grew>>20)
 	}
 }
