@@ -489,6 +489,8 @@ func malformedHTTP(h *hostile, _ *rand.Rand) {
 		{"header without colon", "POST /PutResourcePolicy HTTP/1.1\r\nHost: x\r\nnocolon\r\n\r\n", 400},
 		{"garbage", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 TLS hello\r\n\r\n", 400},
 		{"Expect other than 100-continue", "POST /PutResourcePolicy HTTP/1.1\r\nHost: x\r\nExpect: 100-continue-x\r\nContent-Length: 2\r\n\r\n{}", 417},
+		// Not malformed, but answered by Go's server too (its global OPTIONS handler).
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 200},
 	} {
 		res := rawExchange(h.p.Addr, []byte(tc.req), rawOptions{checkClose: true}, 5*time.Second)
 		switch {
