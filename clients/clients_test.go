@@ -31,6 +31,11 @@ func TestClients(t *testing.T) {
 	f := loadScenarios(t)
 	main := testserver.Start(t, nil, "--store", "memory")
 	throttled := testserver.Start(t, nil, "--store", "memory", "--throttle", "ListResourcePolicies="+throttleRate)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("xraylocal log (last lines):\n%s\nthrottled xraylocal log (last lines):\n%s", tail(main.Stderr(), 40), tail(throttled.Stderr(), 10))
+		}
+	})
 	configure := func(client string) runnerConfig {
 		cfg := runners[client]
 		cfg.Endpoint, cfg.ThrottledEndpoint = main.URL, throttled.URL
