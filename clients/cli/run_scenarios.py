@@ -16,10 +16,12 @@ The config file sets cli_timestamp_format = iso8601 (AWS CLI v2's default; v1 ot
 the wire's number), so LastUpdatedTime is printed from the datetime the CLI parsed.
 """
 
+import atexit
 import datetime
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -65,66 +67,55 @@ def is_now(got, path):
     return scenariolib.near_now(t, path)
 
 
-def factory(aws):
-    def make(args):
-        config_dir = tempfile.mkdtemp(prefix="xraylocal-cli-")
-        config = os.path.join(config_dir, "config")
-        with open(config, "w") as f:
-            f.write("[default]\ncli_timestamp_format = iso8601\n")
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        base_env.update({
-            "AWS_CONFIG_FILE": config,
-            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(config_dir, "no-credentials"),
-            "AWS_SECRET_ACCESS_KEY": "xraylocal-secret",
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_RETRY_MODE": "standard",
-            "AWS_PAGER": "",
-            "AWS_EC2_METADATA_DISABLED": "true",
-        })
+def factory(args):
+    """Returns run_step for the CLI args.aws, with a config file and environment of its own."""
+    aws = args.aws
+    config_dir = tempfile.mkdtemp(prefix="xraylocal-cli-")
+    atexit.register(shutil.rmtree, config_dir, ignore_errors=True)
+    config = os.path.join(config_dir, "config")
+    with open(config, "w") as f:
+        f.write("[default]\ncli_timestamp_format = iso8601\n")
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base_env.update({
+        "AWS_CONFIG_FILE": config,
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(config_dir, "no-credentials"),
+        "AWS_SECRET_ACCESS_KEY": "xraylocal-secret",
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_RETRY_MODE": "standard",
+        "AWS_PAGER": "",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    })
 
-        def run_step(step, key, region, endpoint):
-            env = dict(base_env, AWS_ACCESS_KEY_ID=key, AWS_DEFAULT_REGION=region)
-            cmd = [aws] + argv(step["op"], step["input"]) + ["--endpoint-url", endpoint, "--output", "json", "--debug"]
-            p = subprocess.run(cmd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
-            requests = REQUEST.findall(p.stderr)
-            if len(requests) != 1 or requests[0][0] != step["op"]:
-                tail = p.stderr.strip().splitlines()[-3:]
-                return f"exit {p.returncode}: the CLI sent {requests}, want one POST /{step['op']}; stderr ends {tail}"
-            status = int(requests[0][1])
-            if not REQUEST_ID.search(p.stderr):
-                return f"HTTP {status} without x-amzn-RequestId (no such header in the --debug log)"
-            expect = step["expect"]
-            if p.returncode != 0:
-                m = None
-                for line in p.stderr.splitlines():
-                    m = ERROR.match(line.strip()) or m
-                if not m:
-                    return f"exit {p.returncode} without the CLI's error line; stderr ends {p.stderr[-500:]!r}"
-                return scenariolib.check_error(expect, m.group(1), status, m.group(3))
-            if "output" not in expect:
-                return f"succeeded (HTTP {status}) with {p.stdout.strip()!r}; want {expect['error']['code']}"
-            if status != 200:
-                return f"exit 0 but HTTP {status}"
-            # An operation with an empty result prints nothing.
-            out = json.loads(p.stdout) if p.stdout.strip() else {}
-            return scenariolib.match(expect["output"], out, "output", is_now)
+    def run_step(step, key, region, endpoint):
+        env = dict(base_env, AWS_ACCESS_KEY_ID=key, AWS_DEFAULT_REGION=region)
+        cmd = [aws] + argv(step["op"], step["input"]) + ["--endpoint-url", endpoint, "--output", "json", "--debug"]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120)
+        requests = REQUEST.findall(p.stderr)
+        if len(requests) != 1 or requests[0][0] != step["op"]:
+            tail = p.stderr.strip().splitlines()[-3:]
+            return f"exit {p.returncode}: the CLI sent {requests}, want one POST /{step['op']}; stderr ends {tail}"
+        status = int(requests[0][1])
+        if not REQUEST_ID.search(p.stderr):
+            return f"HTTP {status} without x-amzn-RequestId (no such header in the --debug log)"
+        expect = step["expect"]
+        if p.returncode != 0:
+            m = None
+            for line in p.stderr.splitlines():
+                m = ERROR.match(line.strip()) or m
+            if not m:
+                return f"exit {p.returncode} without the CLI's error line; stderr ends {p.stderr[-500:]!r}"
+            return scenariolib.check_error(expect, m.group(1), status, m.group(3))
+        if "output" not in expect:
+            return f"succeeded (HTTP {status}) with {p.stdout.strip()!r}; want {expect['error']['code']}"
+        if status != 200:
+            return f"exit 0 but HTTP {status}"
+        # An operation with an empty result prints nothing.
+        out = json.loads(p.stdout) if p.stdout.strip() else {}
+        return scenariolib.match(expect["output"], out, "output", is_now)
 
-        return run_step
-
-    return make
-
-
-def find_aws():
-    for i, a in enumerate(sys.argv):
-        if a == "--aws" and i + 1 < len(sys.argv):
-            path = sys.argv[i + 1]
-            del sys.argv[i:i + 2]
-            return path
-        if a.startswith("--aws="):
-            del sys.argv[i]
-            return a[len("--aws="):]
-    return "aws"
+    return run_step
 
 
 if __name__ == "__main__":
-    scenariolib.main("cli", factory(find_aws()), account_base=300000000000, isolated_region="ca-central-1", jobs=2)
+    scenariolib.main("cli", factory, account_base=300000000000, isolated_region="ca-central-1", jobs=2,
+                     add_args=lambda p: p.add_argument("--aws", default="aws", help="the aws command to run"))

@@ -18,7 +18,7 @@ DEFAULT_SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..
 NOW_TOLERANCE = datetime.timedelta(seconds=60)
 
 
-def parse_args(client, jobs, account_base, isolated_region):
+def parse_args(client, jobs, account_base, isolated_region, add_args=None):
     p = argparse.ArgumentParser(description=f"Run clients/scenarios.json through {client} against xraylocal.")
     p.add_argument("--endpoint", required=True, help="URL of the xraylocal server, e.g. http://127.0.0.1:2000")
     p.add_argument("--throttled-endpoint", required=True,
@@ -30,6 +30,8 @@ def parse_args(client, jobs, account_base, isolated_region):
     p.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help="path of scenarios.json")
     p.add_argument("--only", action="append", default=[], help="run only the scenario of this name (repeatable)")
     p.add_argument("--jobs", type=int, default=jobs, help="scenarios run at once")
+    if add_args:
+        add_args(p)
     args = p.parse_args()
     if not 100000000000 <= args.account_base <= 999999999999 - 10000:
         p.error("--account-base must be a 12-digit number leaving room for the scenarios")
@@ -160,8 +162,8 @@ def run(client, args, run_step):
     return 1 if failed else 0
 
 
-def main(client, run_step_factory, account_base, isolated_region, jobs=1):
+def main(client, run_step_factory, account_base, isolated_region, jobs=1, add_args=None):
     """Runs the scenarios of client. Each runner has its own default account base and
     isolated region (those clients_test.go gives it), so that the runners can share a server."""
-    args = parse_args(client, jobs, account_base, isolated_region)
+    args = parse_args(client, jobs, account_base, isolated_region, add_args)
     sys.exit(run(client, args, run_step_factory(args)))
