@@ -16,6 +16,9 @@ type arnPattern struct {
 	tmpl template
 	// static is the compiled form when the template has no variables.
 	static compiledARN
+	// vars is the compiled form of a template with variables, when it has the
+	// shape varGlob handles; nil otherwise.
+	vars *varARN
 }
 
 type compiledARN struct {
@@ -34,6 +37,8 @@ func newARNPatternIn(t template, a *arena) arnPattern {
 		p.static = compileARNTextIn(t.raw, a)
 	case !t.vars:
 		p.static, _ = compileARN(&t, Context{})
+	default:
+		p.vars = newVarARN(&t, a)
 	}
 	return p
 }
@@ -105,13 +110,50 @@ func compileARN(t *template, ctx Context) (compiledARN, bool) {
 // match reports whether value matches the pattern in the request context ctx.
 // resolved is false when the pattern holds a policy variable the request cannot
 // fill; matched is then false too.
-func (p *arnPattern) match(value string, ctx Context) (matched, resolved bool) {
+func (p *arnPattern) match(value string, ev *evaluation) (matched, resolved bool) {
+	v := splitARN(value)
+	return p.matchSplit(&v, ev)
+}
+
+// arnValue is a value to match against ARN patterns, split once into its six
+// components (when it has five colons) for all the patterns it is matched with.
+type arnValue struct {
+	s     string
+	comps [arnComponents]string
+	isARN bool
+}
+
+func splitARN(s string) arnValue {
+	v := arnValue{s: s}
+	for i := 0; i < arnComponents-1; i++ {
+		j := strings.IndexByte(s, ':')
+		if j < 0 {
+			return v
+		}
+		v.comps[i], s = s[:j], s[j+1:]
+	}
+	v.comps[arnComponents-1] = s
+	v.isARN = true
+	return v
+}
+
+// matchSplit is match on a split value.
+func (p *arnPattern) matchSplit(value *arnValue, ev *evaluation) (matched, resolved bool) {
+	ctx := ev.req.Context
 	c := &p.static
 	if p.tmpl.vars {
+		if p.vars != nil {
+			// A variable without a value makes the entry inapplicable,
+			// whatever the other variables hold.
+			if !p.tmpl.resolvable(ev) {
+				return false, false
+			}
+			return p.vars.match(value, ev), true
+		}
 		if text, ok, plain := p.tmpl.renderText(ctx); plain {
 			// The variables' values hold no wildcard characters and no colons, so
 			// the rendered text reads as policy text with the same meaning.
-			return ok && matchARNText(text, value), ok
+			return ok && matchARNText(text, value.s), ok
 		}
 		dyn, ok := compileARN(&p.tmpl, ctx)
 		if !ok {
@@ -122,21 +164,19 @@ func (p *arnPattern) match(value string, ctx Context) (matched, resolved bool) {
 	return c.match(value), true
 }
 
-func (c *compiledARN) match(value string) bool {
+func (c *compiledARN) match(value *arnValue) bool {
 	if c.components == nil {
-		return c.whole.match(value)
+		return c.whole.match(value.s)
 	}
-	for i := 0; i < arnComponents-1; i++ {
-		j := strings.IndexByte(value, ':')
-		if j < 0 {
-			return false // the value is not an ARN
-		}
-		if !c.components[i].match(value[:j]) {
+	if !value.isARN {
+		return false
+	}
+	for i := range arnComponents {
+		if !c.components[i].match(value.comps[i]) {
 			return false
 		}
-		value = value[j+1:]
 	}
-	return c.components[arnComponents-1].match(value)
+	return true
 }
 
 // matchARNText matches value against policy text pat without compiling it.
@@ -153,4 +193,157 @@ func matchARNText(pat, value string) bool {
 		pat, value = pat[j+1:], value[k+1:]
 	}
 	return globMatch(pat, value)
+}
+
+// varGlob matches text against a pattern that holds policy variables without
+// building the substituted pattern, for the usual shape of such a pattern: its
+// variables come before its first star ("${aws:PrincipalAccount}",
+// "group/${aws:username}/*"). head is what precedes the first star: text whose
+// "?" are wildcards, and variables, whose values match literally; tail is the
+// rest, compiled once since it holds no variable. Neither needs backtracking:
+// head has no star, so it matches one way or none.
+type varGlob struct {
+	head []templatePart
+	// headPieces holds, at the index of each text part of head, that text as a
+	// piece; variables' entries are unused.
+	headPieces []piece
+	tail       pattern
+}
+
+// newVarGlob compiles parts (text and variables, no escapes) as one glob; ok is
+// false when a variable follows a star.
+func newVarGlob(parts []templatePart, a *arena) (g varGlob, ok bool) {
+	for i := range parts {
+		part := &parts[i]
+		if part.kind == partLiteral {
+			return varGlob{}, false
+		}
+		if part.kind != partText {
+			continue
+		}
+		star := strings.IndexByte(part.text, '*')
+		if star < 0 {
+			continue
+		}
+		if i+1 < len(parts) {
+			return varGlob{}, false // a variable after the star
+		}
+		g.head = append(take(a.partSlab(), i+1)[:0], parts[:i]...)
+		g.head = append(g.head, templatePart{kind: partText, text: part.text[:star]})
+		g.tail = compilePatternIn(part.text[star:], a)
+		break
+	}
+	if g.head == nil {
+		g.head = parts
+		g.tail = compilePatternIn("", a)
+	}
+	g.headPieces = take(a.pieceSlab(), len(g.head))
+	for i := range g.head {
+		if g.head[i].kind == partText {
+			g.headPieces[i] = textPiece(g.head[i].text)
+		}
+	}
+	return g, true
+}
+
+// match reports whether s matches, the variables taking their values in the
+// request; each variable must have a value (or a default).
+func (g *varGlob) match(s string, ev *evaluation) bool {
+	i := 0
+	for k := range g.head {
+		part := &g.head[k]
+		if part.kind == partText {
+			end, ok := g.headPieces[k].matchAt(s, i, len(s), nil)
+			if !ok {
+				return false
+			}
+			i = end
+			continue
+		}
+		v, ok := part.resolveIn(ev)
+		if !ok || !strings.HasPrefix(s[i:], v) {
+			return false
+		}
+		i += len(v)
+	}
+	return g.tail.match(s[i:])
+}
+
+// varARN is an ARN pattern with variables compiled for matching without
+// substitution: six components, or one glob over the whole value when the
+// pattern's own text has fewer than five colons (the variables' values never
+// split a component).
+type varARN struct {
+	comps []varGlob
+}
+
+// newVarARN compiles t, which holds variables, or returns nil when a component
+// is not of the shape varGlob handles (or t holds an escape).
+func newVarARN(t *template, a *arena) *varARN {
+	colons := 0
+	for i := range t.parts {
+		if t.parts[i].kind == partLiteral {
+			return nil
+		}
+		if t.parts[i].kind == partText {
+			colons += strings.Count(t.parts[i].text, ":")
+		}
+	}
+	if colons < arnComponents-1 {
+		g, ok := newVarGlob(t.parts, a)
+		if !ok {
+			return nil
+		}
+		return &varARN{comps: []varGlob{g}}
+	}
+	// Split the parts at the first five colons of their text.
+	comps := make([]varGlob, 0, arnComponents)
+	var cur []templatePart
+	for i := range t.parts {
+		part := t.parts[i]
+		if part.kind != partText {
+			cur = append(cur, part)
+			continue
+		}
+		s := part.text
+		for len(comps) < arnComponents-1 {
+			j := strings.IndexByte(s, ':')
+			if j < 0 {
+				break
+			}
+			if j > 0 || len(cur) == 0 {
+				cur = append(cur, templatePart{kind: partText, text: s[:j]})
+			}
+			g, ok := newVarGlob(cur, a)
+			if !ok {
+				return nil
+			}
+			comps = append(comps, g)
+			cur = nil
+			s = s[j+1:]
+		}
+		if s != "" || len(cur) == 0 {
+			cur = append(cur, templatePart{kind: partText, text: s})
+		}
+	}
+	g, ok := newVarGlob(cur, a)
+	if !ok {
+		return nil
+	}
+	return &varARN{comps: append(comps, g)}
+}
+
+func (v *varARN) match(value *arnValue, ev *evaluation) bool {
+	if len(v.comps) == 1 {
+		return v.comps[0].match(value.s, ev)
+	}
+	if !value.isARN {
+		return false
+	}
+	for i := range arnComponents {
+		if !v.comps[i].match(value.comps[i], ev) {
+			return false
+		}
+	}
+	return true
 }

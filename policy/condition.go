@@ -302,8 +302,8 @@ func parseIPPrefix(s string) (netip.Prefix, bool) {
 // A request value that cannot be read as the operator's type (a number, a date, an
 // address, true/false) passes no test, negated or not, so that a malformed request
 // never satisfies a condition by accident.
-func (c *condition) evaluate(ctx Context) bool {
-	vals, present := ctx.lookup(c.key)
+func (c *condition) evaluate(ev *evaluation) bool {
+	vals, present := ev.lookup(c.key)
 	present = present && len(vals) > 0
 	if c.op.family == famNull {
 		for i := range c.values {
@@ -327,21 +327,21 @@ func (c *condition) evaluate(ctx Context) bool {
 	// (IAM User Guide, "IAM policy elements: Variables and tags"). The condition is
 	// then false, negated operator or not, so the statement does not apply.
 	for i := range c.values {
-		if c.values[i].tmpl.vars && !c.values[i].resolvable(ctx) {
+		if c.values[i].tmpl.vars && !c.values[i].tmpl.resolvable(ev) {
 			return false
 		}
 	}
 	switch c.op.set {
 	case setForAll:
 		for _, r := range vals {
-			if !c.passes(r, ctx) {
+			if !c.passes(r, ev) {
 				return false
 			}
 		}
 		return true
 	case setForAny:
 		for _, r := range vals {
-			if c.passes(r, ctx) {
+			if c.passes(r, ev) {
 				return true
 			}
 		}
@@ -349,24 +349,26 @@ func (c *condition) evaluate(ctx Context) bool {
 	}
 	if c.op.negated {
 		for _, r := range vals {
-			if !c.passes(r, ctx) {
+			if !c.passes(r, ev) {
 				return false
 			}
 		}
 		return true
 	}
 	for _, r := range vals {
-		if c.passes(r, ctx) {
+		if c.passes(r, ev) {
 			return true
 		}
 	}
 	return false
 }
 
-func (v *condValue) resolvable(ctx Context) bool {
-	for i := range v.tmpl.parts {
-		if p := &v.tmpl.parts[i]; p.kind == partVar {
-			if _, ok := p.resolve(ctx); !ok {
+// resolvable reports whether every variable of the template has a value in
+// the request or a default.
+func (t *template) resolvable(ev *evaluation) bool {
+	for i := range t.parts {
+		if p := &t.parts[i]; p.kind == partVar {
+			if _, ok := p.resolveIn(ev); !ok {
 				return false
 			}
 		}
@@ -376,14 +378,14 @@ func (v *condValue) resolvable(ctx Context) bool {
 
 // passes applies the operator to one request value: it matches some policy value,
 // or, negated, matches none.
-func (c *condition) passes(r string, ctx Context) bool {
-	var req requestValue
-	if !req.read(c.op.family, r) {
+func (c *condition) passes(r string, ev *evaluation) bool {
+	req, ok := ev.read(c.op.family, r)
+	if !ok {
 		return false
 	}
 	matched := false
 	for i := range c.values {
-		if c.matchOne(&req, &c.values[i], ctx) {
+		if c.matchOne(req, &c.values[i], ev) {
 			matched = true
 			break
 		}
@@ -424,17 +426,17 @@ func (q *requestValue) read(f family, s string) bool {
 	return true
 }
 
-func (c *condition) matchOne(q *requestValue, v *condValue, ctx Context) bool {
+func (c *condition) matchOne(q *requestValue, v *condValue, ev *evaluation) bool {
+	ctx := ev.req.Context
 	switch c.op.family {
-	case famString, famStringIgnoreCase:
+	case famString:
+		return v.tmpl.equal(q.s, ev)
+	case famStringIgnoreCase:
 		want, ok := v.tmpl.render(ctx)
 		if !ok {
 			return false
 		}
-		if c.op.family == famStringIgnoreCase {
-			return strings.EqualFold(q.s, want)
-		}
-		return q.s == want
+		return strings.EqualFold(q.s, want)
 	case famStringLike:
 		if !v.tmpl.vars {
 			return v.like.match(q.s)
@@ -445,7 +447,7 @@ func (c *condition) matchOne(q *requestValue, v *condValue, ctx Context) bool {
 		p, ok := v.tmpl.pattern(ctx)
 		return ok && p.match(q.s)
 	case famARN:
-		matched, _ := v.arn.match(q.s, ctx)
+		matched, _ := v.arn.match(q.s, ev)
 		return matched
 	case famNumeric:
 		return compare(c.op.cmp, cmpFloat(q.num, v.num))

@@ -36,8 +36,8 @@ func Evaluate(policies []*Policy, req *Request) Result {
 	if req == nil {
 		req = &Request{} // nobody asking for nothing: only "*" statements can apply
 	}
-	action := lowerASCII(req.Action)
-	who := newCaller(&req.Principal)
+	ev := evaluation{req: req, who: newCaller(&req.Principal), resource: splitARN(req.Resource)}
+	ev.readAction(req.Action)
 	var allows, denies []StatementRef
 	for pi, pol := range policies {
 		if pol == nil {
@@ -48,7 +48,7 @@ func Evaluate(policies []*Policy, req *Request) Result {
 			if st.Effect == EffectAllow && len(denies) > 0 {
 				continue // an Allow cannot change the outcome any more
 			}
-			if !st.applies(req, &who, action) {
+			if !st.applies(&ev) {
 				continue
 			}
 			ref := StatementRef{Policy: pi, Position: st.Position, Sid: st.Sid, Statement: st}
@@ -71,39 +71,138 @@ func Evaluate(policies []*Policy, req *Request) Result {
 	return Result{Decision: ImplicitDeny}
 }
 
+// evaluation is the evaluation of one request: the request, and what is read
+// from it once rather than for each statement.
+type evaluation struct {
+	req      *Request
+	who      caller
+	resource arnValue // the request's resource, split once
+	// xray says whether the action names an X-Ray operation ("xray:..."); name
+	// is then the operation's name in lower case.
+	xray bool
+	name string
+	// reads holds request values already read as a number, a date, a boolean
+	// or an address: a policy tends to test the same keys in every statement.
+	reads  [8]cachedRead
+	nreads int
+	// keys holds the context's values of the keys looked up so far: the
+	// statements of a policy test the same few keys, and a short scan costs
+	// less than hashing the key again.
+	keys  [16]cachedKey
+	nkeys int
+}
+
+type cachedKey struct {
+	key    string
+	values []string
+	ok     bool
+}
+
+// lookup returns the request context's values of key, which is in lower case.
+func (ev *evaluation) lookup(key string) ([]string, bool) {
+	for i := 0; i < ev.nkeys; i++ {
+		if k := &ev.keys[i]; k.key == key {
+			return k.values, k.ok
+		}
+	}
+	values, ok := ev.req.Context.lookup(key)
+	if ev.nkeys < len(ev.keys) {
+		ev.keys[ev.nkeys] = cachedKey{key: key, values: values, ok: ok}
+		ev.nkeys++
+	}
+	return values, ok
+}
+
+type cachedRead struct {
+	family family
+	ok     bool
+	value  requestValue
+}
+
+// readAction splits the request's action into service and operation. The
+// operation names of the service model have their lower case at hand, so the
+// usual action costs no allocation.
+func (ev *evaluation) readAction(action string) {
+	service, name, ok := strings.Cut(action, ":")
+	if !ok || !isXRayService(service) {
+		return
+	}
+	ev.xray = true
+	if l, known := lowerOperationName[name]; known {
+		ev.name = l
+	} else {
+		ev.name = lowerASCII(name)
+	}
+}
+
+// isXRayService reports whether s is "xray" ignoring the case of ASCII letters.
+func isXRayService(s string) bool {
+	return len(s) == 4 && s[0]|0x20 == 'x' && s[1]|0x20 == 'r' && s[2]|0x20 == 'a' && s[3]|0x20 == 'y'
+}
+
+// read returns s read as f's type, from the cache when the same value was read
+// for the same family before.
+func (ev *evaluation) read(f family, s string) (*requestValue, bool) {
+	switch f {
+	case famNumeric, famDate, famBool, famIP:
+	default:
+		// Compared as text: nothing to read.
+		q := &ev.reads[len(ev.reads)-1].value
+		q.s = s
+		return q, true
+	}
+	for i := 0; i < ev.nreads; i++ {
+		if c := &ev.reads[i]; c.family == f && c.value.s == s {
+			return &c.value, c.ok
+		}
+	}
+	if ev.nreads == len(ev.reads)-1 {
+		// Full (the last entry is the scratch for text): read without caching.
+		var q requestValue
+		ok := q.read(f, s)
+		c := &ev.reads[len(ev.reads)-1]
+		c.value = q
+		return &c.value, ok
+	}
+	c := &ev.reads[ev.nreads]
+	ev.nreads++
+	c.family = f
+	c.ok = c.value.read(f, s)
+	c.value.s = s
+	return &c.value, c.ok
+}
+
 // applies reports whether every element of the statement matches the request:
 // its principal, its action, its resource, and all of its conditions (IAM JSON
 // policy elements reference: elements are AND'ed; within Condition, operators
-// and keys are AND'ed and each key's values are OR'ed). action is the request's
-// action in lower case.
-func (s *Statement) applies(req *Request, who *caller, action string) bool {
+// and keys are AND'ed and each key's values are OR'ed).
+func (s *Statement) applies(ev *evaluation) bool {
 	if s.Effect != EffectAllow && s.Effect != EffectDeny {
 		return false
 	}
-	if s.principals.matches(who) == s.notPrincipal {
+	if s.principals.matches(&ev.who) == s.notPrincipal {
 		return false
 	}
-	if matchAction(s.actions, action) == s.notAction {
+	if matchAction(s.actions, ev.xray, ev.name) == s.notAction {
 		return false
 	}
-	if matched, resolved := anyARN(s.resources, req.Resource, req.Context); !resolved || matched == s.notResource {
+	if matched, resolved := anyARN(s.resources, &ev.resource, ev); !resolved || matched == s.notResource {
 		// An entry whose policy variable the request cannot fill makes the
 		// statement inapplicable, Resource or NotResource alike (IAM User Guide,
 		// "IAM policy elements: Variables and tags").
 		return false
 	}
 	for i := range s.conditions {
-		if !s.conditions[i].evaluate(req.Context) {
+		if !s.conditions[i].evaluate(ev) {
 			return false
 		}
 	}
 	return true
 }
 
-// matchAction matches a lower-case request action against an Action element.
-func matchAction(ps []actionPattern, action string) bool {
-	service, name, ok := strings.Cut(action, ":")
-	xray := ok && service == "xray"
+// matchAction matches a request action against an Action element: xray says
+// whether it is an X-Ray action, name is its operation in lower case.
+func matchAction(ps []actionPattern, xray bool, name string) bool {
 	for i := range ps {
 		if ps[i].all || (xray && ps[i].name.match(name)) {
 			return true
@@ -113,15 +212,22 @@ func matchAction(ps []actionPattern, action string) bool {
 }
 
 // anyARN reports whether s matches one of ps; resolved is false when an entry
-// holds a policy variable the request cannot fill.
-func anyARN(ps []arnPattern, s string, ctx Context) (matched, resolved bool) {
-	resolved = true
+// holds a policy variable the request cannot fill. Once an entry matches, the
+// rest are only checked for such variables.
+func anyARN(ps []arnPattern, s *arnValue, ev *evaluation) (matched, resolved bool) {
 	for i := range ps {
-		m, r := ps[i].match(s, ctx)
+		p := &ps[i]
+		if matched {
+			if p.tmpl.vars && !p.tmpl.resolvable(ev) {
+				return false, false
+			}
+			continue
+		}
+		m, r := p.matchSplit(s, ev)
 		if !r {
 			return false, false
 		}
-		matched = matched || m
+		matched = m
 	}
-	return matched, resolved
+	return matched, true
 }

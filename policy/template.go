@@ -109,6 +109,17 @@ func (p *templatePart) resolve(ctx Context) (string, bool) {
 	return "", false
 }
 
+// resolveIn is resolve on the request being evaluated.
+func (p *templatePart) resolveIn(ev *evaluation) (string, bool) {
+	if vs, ok := ev.lookup(p.key); ok && len(vs) > 0 {
+		return vs[0], true
+	}
+	if p.hasDefault {
+		return p.text, true
+	}
+	return "", false
+}
+
 // render returns the template's text with its variables substituted. ok is false
 // when a variable has no value and no default: IAM then treats the element as not
 // matching (IAM User Guide, "Policy variables": "If the key that you specify is not
@@ -131,6 +142,31 @@ func (t *template) render(ctx Context) (string, bool) {
 		b.WriteString(v)
 	}
 	return b.String(), true
+}
+
+// equal reports whether s is the template's text with its variables
+// substituted, comparing piece by piece rather than building that text. It is
+// false when a variable has no value and no default.
+func (t *template) equal(s string, ev *evaluation) bool {
+	if t.parts == nil {
+		return s == t.raw
+	}
+	for i := range t.parts {
+		p := &t.parts[i]
+		text := p.text
+		if p.kind == partVar {
+			v, ok := p.resolveIn(ev)
+			if !ok {
+				return false
+			}
+			text = v
+		}
+		if !strings.HasPrefix(s, text) {
+			return false
+		}
+		s = s[len(text):]
+	}
+	return s == ""
 }
 
 // pattern compiles the template as a wildcard pattern, with variables' values and
