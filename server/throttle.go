@@ -74,6 +74,13 @@ func (t *throttle) allow(account, operation string) bool {
 	if b == nil {
 		if len(t.buckets) >= maxBuckets {
 			t.dropFull(now)
+			if len(t.buckets) >= maxBuckets/2 {
+				// Most buckets are still draining: more accounts at once than scans can
+				// pay for. Forget them all (a forgotten account starts again from a full
+				// bucket, as a new one does), so the next scan is maxBuckets/2 new
+				// accounts away and scanning costs O(1) per request.
+				clear(t.buckets)
+			}
 		}
 		b = &bucket{tokens: burst, last: now}
 		t.buckets[k] = b
