@@ -42,6 +42,7 @@ func newArena() *arena {
 		roles:    slab[principalARN]{block: 8},
 		auxes:    slab[pieceAux]{block: 16},
 		ints:     slab[int]{block: 128},
+		globs:    slab[varGlob]{block: 12},
 	}
 }
 
@@ -60,6 +61,7 @@ type arena struct {
 	roles    slab[principalARN]
 	auxes    slab[pieceAux]
 	ints     slab[int]
+	globs    slab[varGlob]
 }
 
 func (a *arena) pieceSlab() *slab[piece] {
@@ -105,4 +107,11 @@ func (a *arena) arnSlab() *slab[arnPattern] {
 		return nil
 	}
 	return &a.arns
+}
+
+func (a *arena) varGlobSlab() *slab[varGlob] {
+	if a == nil {
+		return nil
+	}
+	return &a.globs
 }

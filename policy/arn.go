@@ -17,8 +17,8 @@ type arnPattern struct {
 	// static is the compiled form when the template has no variables.
 	static compiledARN
 	// vars is the compiled form of a template with variables, when it has the
-	// shape varGlob handles; nil otherwise.
-	vars *varARN
+	// shape varGlob handles (comps is nil otherwise).
+	vars varARN
 }
 
 type compiledARN struct {
@@ -38,7 +38,7 @@ func newARNPatternIn(t template, a *arena) arnPattern {
 	case !t.vars:
 		p.static, _ = compileARN(&t, Context{})
 	default:
-		p.vars = newVarARN(&t, a)
+		p.vars, _ = newVarARN(&t, a)
 	}
 	return p
 }
@@ -142,7 +142,7 @@ func (p *arnPattern) matchSplit(value *arnValue, ev *evaluation) (matched, resol
 	ctx := ev.req.Context
 	c := &p.static
 	if p.tmpl.vars {
-		if p.vars != nil {
+		if p.vars.comps != nil {
 			// A variable without a value makes the entry inapplicable,
 			// whatever the other variables hold.
 			if !p.tmpl.resolvable(ev) {
@@ -277,13 +277,13 @@ type varARN struct {
 	comps []varGlob
 }
 
-// newVarARN compiles t, which holds variables, or returns nil when a component
+// newVarARN compiles t, which holds variables; ok is false when a component
 // is not of the shape varGlob handles (or t holds an escape).
-func newVarARN(t *template, a *arena) *varARN {
+func newVarARN(t *template, a *arena) (v varARN, ok bool) {
 	colons := 0
 	for i := range t.parts {
 		if t.parts[i].kind == partLiteral {
-			return nil
+			return varARN{}, false
 		}
 		if t.parts[i].kind == partText {
 			colons += strings.Count(t.parts[i].text, ":")
@@ -292,45 +292,50 @@ func newVarARN(t *template, a *arena) *varARN {
 	if colons < arnComponents-1 {
 		g, ok := newVarGlob(t.parts, a)
 		if !ok {
-			return nil
+			return varARN{}, false
 		}
-		return &varARN{comps: []varGlob{g}}
+		v.comps = take(a.varGlobSlab(), 1)
+		v.comps[0] = g
+		return v, true
 	}
-	// Split the parts at the first five colons of their text.
-	comps := make([]varGlob, 0, arnComponents)
-	var cur []templatePart
+	// Split the parts at the first five colons of their text. Each component
+	// takes its parts from buf: the template's parts, cut at the colons.
+	v.comps = take(a.varGlobSlab(), arnComponents)[:0]
+	buf := take(a.partSlab(), len(t.parts)+arnComponents)[:0]
+	start := 0
 	for i := range t.parts {
 		part := t.parts[i]
 		if part.kind != partText {
-			cur = append(cur, part)
+			buf = append(buf, part)
 			continue
 		}
 		s := part.text
-		for len(comps) < arnComponents-1 {
+		for len(v.comps) < arnComponents-1 {
 			j := strings.IndexByte(s, ':')
 			if j < 0 {
 				break
 			}
-			if j > 0 || len(cur) == 0 {
-				cur = append(cur, templatePart{kind: partText, text: s[:j]})
+			if j > 0 || len(buf) == start {
+				buf = append(buf, templatePart{kind: partText, text: s[:j]})
 			}
-			g, ok := newVarGlob(cur, a)
+			g, ok := newVarGlob(buf[start:len(buf):len(buf)], a)
 			if !ok {
-				return nil
+				return varARN{}, false
 			}
-			comps = append(comps, g)
-			cur = nil
+			v.comps = append(v.comps, g)
+			start = len(buf)
 			s = s[j+1:]
 		}
-		if s != "" || len(cur) == 0 {
-			cur = append(cur, templatePart{kind: partText, text: s})
+		if s != "" || len(buf) == start {
+			buf = append(buf, templatePart{kind: partText, text: s})
 		}
 	}
-	g, ok := newVarGlob(cur, a)
+	g, ok := newVarGlob(buf[start:len(buf):len(buf)], a)
 	if !ok {
-		return nil
+		return varARN{}, false
 	}
-	return &varARN{comps: append(comps, g)}
+	v.comps = append(v.comps, g)
+	return v, true
 }
 
 func (v *varARN) match(value *arnValue, ev *evaluation) bool {

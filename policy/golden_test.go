@@ -212,7 +212,7 @@ func dumpValue(h hash.Hash, v reflect.Value, depth int) {
 	case reflect.Struct:
 		h.Write([]byte(v.Type().String() + "{"))
 		for i := 0; i < v.NumField(); i++ {
-			if f := v.Field(i); (f.Kind() == reflect.Pointer || f.Kind() == reflect.Slice) && f.IsNil() {
+			if v.Field(i).IsZero() {
 				// Left out, so that a new optional field (a cache, a compiled
 				// form for some patterns) leaves the fingerprint of documents
 				// that do not use it unchanged.
