@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,7 +129,7 @@ func (h *hostile) refused(account, path string, body []byte, codes ...string) {
 	if r.status == 0 {
 		return // post reported it
 	}
-	if r.status < 400 || r.status >= 500 || (len(codes) > 0 && !contains(codes, r.code)) {
+	if r.status < 400 || r.status >= 500 || (len(codes) > 0 && !slices.Contains(codes, r.code)) {
 		h.t.Errorf("body %s: %v; want a 4xx %v", abbrev(body), r, codes)
 	}
 }
@@ -139,15 +140,6 @@ func (h *hostile) empty(account string) {
 	if got := h.c.list(h.t, account); len(got) != 0 {
 		h.t.Errorf("account %s holds %d policies after requests that should all be refused: %v", account, len(got), got)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func pathOnly(p string) string {
