@@ -20,6 +20,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/xraylocal/xraylocal/internal/sdktest"
 	"github.com/xraylocal/xraylocal/internal/testserver"
 )
 
@@ -43,6 +44,7 @@ func client(url, accessKey, region string) *xray.Client {
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, "secret-key", ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   sdktest.HTTPClient(),
 	})
 }
 
