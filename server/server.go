@@ -276,6 +276,9 @@ func (s *Server) serveOperator(w http.ResponseWriter, r *http.Request, requestID
 		if err := s.cfg.Store.Reset(r.Context()); err != nil {
 			return writeError(w, s.log, requestID, err)
 		}
+		if s.throttle != nil {
+			s.throttle.reset() // a reset server is a fresh one: full buckets too
+		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
 	case "metrics":
 		promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)

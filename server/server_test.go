@@ -315,6 +315,13 @@ func TestT1_ThrottlePerAccountAndOperation(t *testing.T) {
 		t.Fatalf("put after refill: %d %s", r.status, r.body)
 	}
 	wantError(t, put("d"), 429, xraylocal.ThrottledException)
+	// A reset refills the buckets.
+	if r := f.do(t, "POST", "/_xraylocal/reset", ""); r.status != 200 {
+		t.Fatalf("reset: %d %s", r.status, r.body)
+	}
+	if r := put("d"); r.status != 200 {
+		t.Fatalf("put after reset: %d %s", r.status, r.body)
+	}
 }
 
 func TestServer_ParseThrottle(t *testing.T) {

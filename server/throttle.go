@@ -96,6 +96,13 @@ func (t *throttle) allow(account, operation string) bool {
 	return true
 }
 
+// reset refills every bucket, for /_xraylocal/reset.
+func (t *throttle) reset() {
+	t.mu.Lock()
+	clear(t.buckets)
+	t.mu.Unlock()
+}
+
 // dropFull forgets the buckets that have refilled: a new bucket starts full anyway.
 func (t *throttle) dropFull(now time.Time) {
 	for k, b := range t.buckets {
