@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,10 +97,10 @@ func TestE2E(t *testing.T) {
 	url := startServer(t)
 	ctx := context.Background()
 	// Each subtest has an account of its own (a 12-digit access key is its account, A-2).
-	account := 100000000000
+	var account atomic.Int64
+	account.Store(100000000000)
 	newClient := func() *xray.Client {
-		account++
-		return client(url, fmt.Sprint(account), "us-east-1")
+		return client(url, fmt.Sprint(account.Add(1)), "us-east-1")
 	}
 
 	t.Run("P7_CreateThenUpdate", func(t *testing.T) {
@@ -308,9 +309,10 @@ func TestE2E(t *testing.T) {
 
 	t.Run("A1_A2_AccountsAndRegionsAreIsolated", func(t *testing.T) {
 		t.Parallel()
-		acct := fmt.Sprint(account + 1000)
+		base := account.Add(1000) // well past the accounts of the other subtests
+		acct := fmt.Sprint(base)
 		east, west := client(url, acct, "us-east-1"), client(url, acct, "eu-west-1")
-		other := client(url, fmt.Sprint(account+1001), "us-east-1")
+		other := client(url, fmt.Sprint(base+1), "us-east-1")
 		if _, err := put(ctx, east, "east-only", snsPolicy); err != nil {
 			t.Fatal(err)
 		}

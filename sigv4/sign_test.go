@@ -79,9 +79,6 @@ func TestSignMatchesSmithySigner(t *testing.T) {
 	for _, tc := range signCases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.notSmithy != "" {
-				t.Skip(tc.notSmithy)
-			}
 			ours, theirs := newSignCase(t, tc.method, tc.url, tc.body, tc.headers), newSignCase(t, tc.method, tc.url, tc.body, tc.headers)
 			Sign(ours, []byte(tc.body), tc.cred, tc.region, Service, t0)
 			// smithy signs Content-Length only when it is in the header map.
@@ -89,6 +86,14 @@ func TestSignMatchesSmithySigner(t *testing.T) {
 				theirs.Header.Set("Content-Length", strconv.FormatInt(theirs.ContentLength, 10))
 			}
 			smithySign(t, theirs, tc.cred, tc.region, t0, sha256Sum([]byte(tc.body)), sameHeaders)
+			if tc.notSmithy != "" {
+				// A known divergence: the signatures must differ, for the reason given. When
+				// they agree, smithy-go has changed and the exception can go.
+				if ours.Header.Get("Authorization") == theirs.Header.Get("Authorization") {
+					t.Errorf("Sign and smithy-go now agree; drop the exception %q", tc.notSmithy)
+				}
+				return
+			}
 			for _, h := range []string{"Authorization", "X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token"} {
 				if got, want := ours.Header.Get(h), theirs.Header.Get(h); got != want {
 					t.Errorf("%s:\n Sign:  %q\n smithy: %q", h, got, want)
