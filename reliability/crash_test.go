@@ -174,7 +174,7 @@ func crashRounds(t *testing.T, db string) {
 			w.acks, w.err = 0, nil
 			wg.Go(func() { w.run(ctx, c, round) })
 		}
-		crashAfter := 150*time.Millisecond + time.Duration(rng.Int63n(int64(600*time.Millisecond)))
+		crashAfter := 300*time.Millisecond + time.Duration(rng.Int63n(int64(600*time.Millisecond)))
 		time.Sleep(crashAfter)
 		p.Kill()
 		wg.Wait()
