@@ -6,6 +6,7 @@ package policy
 type slab[T any] struct {
 	buf   []T
 	block int // elements per block; 64 when zero
+	first int // elements of the first block, when not zero
 }
 
 // take returns a zeroed slice of length and capacity n. A nil slab allocates it
@@ -22,6 +23,9 @@ func take[T any](s *slab[T], n int) []T {
 		return make([]T, n)
 	}
 	if cap(s.buf)-len(s.buf) < n {
+		if s.buf == nil && s.first >= n {
+			block = s.first
+		}
 		s.buf = make([]T, 0, block)
 	}
 	start := len(s.buf)
@@ -29,20 +33,26 @@ func take[T any](s *slab[T], n int) []T {
 	return s.buf[start : start+n : start+n]
 }
 
-// newArena returns the slabs for one document. Blocks of large elements hold
-// fewer, so that a small document does not pin much memory.
-func newArena() *arena {
+// newArena returns the slabs for a document of size bytes. The first block of
+// each slab is sized from the document, by what a document dense with
+// statements needs per byte, so that most documents take one block of each
+// kind and a small one pins little memory; a document that needs more gets
+// blocks of the usual size.
+func newArena(size int) *arena {
+	first := func(perByte, most int) int { return min(max(size/perByte, 4), most) }
 	return &arena{
-		values:   slab[condValue]{block: 16},
-		arns:     slab[arnPattern]{block: 16},
-		patterns: slab[pattern]{block: 32},
-		actions:  slab[actionPattern]{block: 32},
-		conds:    slab[condition]{block: 32},
-		parts:    slab[templatePart]{block: 32},
-		roles:    slab[principalARN]{block: 8},
-		auxes:    slab[pieceAux]{block: 16},
-		ints:     slab[int]{block: 128},
-		globs:    slab[varGlob]{block: 12},
+		pieces:   slab[piece]{first: first(20, 256)},
+		strs:     slab[string]{first: first(40, 128)},
+		values:   slab[condValue]{block: 16, first: first(120, 64)},
+		arns:     slab[arnPattern]{block: 16, first: first(140, 64)},
+		patterns: slab[pattern]{block: 32, first: first(80, 128)},
+		actions:  slab[actionPattern]{block: 32, first: first(140, 64)},
+		conds:    slab[condition]{block: 32, first: first(180, 64)},
+		parts:    slab[templatePart]{block: 32, first: first(140, 64)},
+		roles:    slab[principalARN]{block: 8, first: first(1000, 16)},
+		auxes:    slab[pieceAux]{block: 16, first: first(1000, 16)},
+		ints:     slab[int]{block: 128, first: first(80, 256)},
+		globs:    slab[varGlob]{block: 12, first: first(180, 48)},
 	}
 }
 

@@ -211,33 +211,36 @@ type varGlob struct {
 }
 
 // newVarGlob compiles parts (text and variables, no escapes) as one glob; ok is
-// false when a variable follows a star.
+// false when a variable follows a star. parts is copied, not kept.
 func newVarGlob(parts []templatePart, a *arena) (g varGlob, ok bool) {
+	if len(parts) == 1 && parts[0].kind == partText {
+		// No variable in this component: all of it is the tail.
+		g.tail = compilePatternIn(parts[0].text, a)
+		return g, true
+	}
+	n := len(parts)
 	for i := range parts {
 		part := &parts[i]
 		if part.kind == partLiteral {
 			return varGlob{}, false
 		}
-		if part.kind != partText {
-			continue
+		if part.kind == partText && strings.IndexByte(part.text, '*') >= 0 {
+			if i+1 < len(parts) {
+				return varGlob{}, false // a variable after the star
+			}
+			n = i + 1
 		}
-		star := strings.IndexByte(part.text, '*')
-		if star < 0 {
-			continue
-		}
-		if i+1 < len(parts) {
-			return varGlob{}, false // a variable after the star
-		}
-		g.head = append(take(a.partSlab(), i+1)[:0], parts[:i]...)
-		g.head = append(g.head, templatePart{kind: partText, text: part.text[:star]})
-		g.tail = compilePatternIn(part.text[star:], a)
-		break
 	}
-	if g.head == nil {
-		g.head = parts
-		g.tail = compilePatternIn("", a)
+	g.head = take(a.partSlab(), n)
+	copy(g.head, parts[:n])
+	g.tail = emptyPattern
+	if last := &g.head[n-1]; last.kind == partText {
+		if star := strings.IndexByte(last.text, '*'); star >= 0 {
+			g.tail = compilePatternIn(last.text[star:], a)
+			last.text = last.text[:star]
+		}
 	}
-	g.headPieces = take(a.pieceSlab(), len(g.head))
+	g.headPieces = take(a.pieceSlab(), n)
 	for i := range g.head {
 		if g.head[i].kind == partText {
 			g.headPieces[i] = textPiece(g.head[i].text)
@@ -245,6 +248,10 @@ func newVarGlob(parts []templatePart, a *arena) (g varGlob, ok bool) {
 	}
 	return g, true
 }
+
+// emptyPattern matches only "". Compiled patterns are never modified, so
+// documents share it.
+var emptyPattern = compilePattern("")
 
 // match reports whether s matches, the variables taking their values in the
 // request; each variable must have a value (or a default).
@@ -298,15 +305,24 @@ func newVarARN(t *template, a *arena) (v varARN, ok bool) {
 		v.comps[0] = g
 		return v, true
 	}
-	// Split the parts at the first five colons of their text. Each component
-	// takes its parts from buf: the template's parts, cut at the colons.
+	// Split the parts at the first five colons of their text, collecting each
+	// component's parts in comp.
 	v.comps = take(a.varGlobSlab(), arnComponents)[:0]
-	buf := take(a.partSlab(), len(t.parts)+arnComponents)[:0]
-	start := 0
+	var compBuf [8]templatePart
+	comp := compBuf[:0]
+	add := func(part templatePart) bool {
+		if len(comp) == len(compBuf) {
+			return false // a long component: left to the general matcher
+		}
+		comp = append(comp, part)
+		return true
+	}
 	for i := range t.parts {
 		part := t.parts[i]
 		if part.kind != partText {
-			buf = append(buf, part)
+			if !add(part) {
+				return varARN{}, false
+			}
 			continue
 		}
 		s := part.text
@@ -315,22 +331,26 @@ func newVarARN(t *template, a *arena) (v varARN, ok bool) {
 			if j < 0 {
 				break
 			}
-			if j > 0 || len(buf) == start {
-				buf = append(buf, templatePart{kind: partText, text: s[:j]})
+			if j > 0 || len(comp) == 0 {
+				if !add(templatePart{kind: partText, text: s[:j]}) {
+					return varARN{}, false
+				}
 			}
-			g, ok := newVarGlob(buf[start:len(buf):len(buf)], a)
+			g, ok := newVarGlob(comp, a)
 			if !ok {
 				return varARN{}, false
 			}
 			v.comps = append(v.comps, g)
-			start = len(buf)
+			comp = comp[:0]
 			s = s[j+1:]
 		}
-		if s != "" || len(buf) == start {
-			buf = append(buf, templatePart{kind: partText, text: s})
+		if s != "" || len(comp) == 0 {
+			if !add(templatePart{kind: partText, text: s}) {
+				return varARN{}, false
+			}
 		}
 	}
-	g, ok := newVarGlob(buf[start:len(buf):len(buf)], a)
+	g, ok := newVarGlob(comp, a)
 	if !ok {
 		return varARN{}, false
 	}

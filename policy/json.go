@@ -1,7 +1,9 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"sync"
 	"unicode/utf16"
@@ -52,19 +54,25 @@ func (k jsonKind) String() string {
 // jsonNode is one value on the tape. An object's node is followed by its
 // members, each a string node for the name and then the value; an array's by
 // its items.
+//
+// Offsets and counts are 32-bit, which keeps a node at 24 bytes; readJSON
+// refuses a document too large for them.
 type jsonNode struct {
 	kind jsonKind
 	// start and end delimit the value's text in the input: a string's without
 	// its quotes, a number or literal as written ("5.0", "true").
-	start, end int
+	start, end int32
 	// dec is, for a string with escapes, 1 + the index of its decoded text in
 	// jsonTape.decoded; 0 otherwise.
-	dec int
+	dec int32
 	// n counts an object's members or an array's items.
-	n int
+	n int32
 	// next is the index of the first node after the value and all it holds.
-	next int
+	next int32
 }
+
+// maxJSONSize is the largest document the tape's offsets can address.
+const maxJSONSize = math.MaxInt32
 
 // jsonTape is a parsed document. Node 0 is the document's value.
 type jsonTape struct {
@@ -86,14 +94,14 @@ func (t *jsonTape) text(i int) string {
 }
 
 // count returns the members of an object or the items of an array.
-func (t *jsonTape) count(i int) int { return t.nodes[i].n }
+func (t *jsonTape) count(i int) int { return int(t.nodes[i].n) }
 
 // first returns the first member (its name node) or item of container i.
 func (t *jsonTape) first(i int) int { return i + 1 }
 
 // after returns the node that follows the value at i and all it holds: the
 // next item of an array, or the next member's name node of an object.
-func (t *jsonTape) after(i int) int { return t.nodes[i].next }
+func (t *jsonTape) after(i int) int { return int(t.nodes[i].next) }
 
 // maxJSONDepth bounds nesting. A policy needs four levels (document, Condition,
 // operator, value array); anything much deeper is not a policy.
@@ -139,6 +147,9 @@ func readJSON(s string, scratch *jsonScratch) (*jsonTape, error) {
 		// About one node per 12 bytes of a typical policy.
 		t.nodes = make([]jsonNode, 0, min(len(s)/12+16, maxPooledScratch))
 	}
+	if len(s) > maxJSONSize {
+		return nil, errors.New("too large to read (more than " + strconv.Itoa(maxJSONSize) + " bytes)")
+	}
 	r := &jsonReader{s: s, t: t}
 	r.space()
 	r.value(0)
@@ -182,7 +193,7 @@ func (r *jsonReader) space() {
 // push appends a node for a value without children and returns its index.
 func (r *jsonReader) push(kind jsonKind, start, end int) int {
 	i := len(r.t.nodes)
-	r.t.nodes = append(r.t.nodes, jsonNode{kind: kind, start: start, end: end, next: i + 1})
+	r.t.nodes = append(r.t.nodes, jsonNode{kind: kind, start: int32(start), end: int32(end), next: int32(i + 1)})
 	return i
 }
 
@@ -276,6 +287,15 @@ func scanNumber(s string) int {
 	return i
 }
 
+// strSpecial marks the bytes a string's fast path must look at: the closing
+// quote, the escape, control characters and the bytes of non-ASCII sequences.
+var strSpecial = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
 // str reads a string onto the tape. It pushes no node when the string is
 // malformed (the reader has then failed).
 func (r *jsonReader) str() {
@@ -285,8 +305,16 @@ func (r *jsonReader) str() {
 	// needs no UTF-8 check; the first byte that is not sends the rest of the
 	// string through one.
 	ascii := true
-	for r.pos < len(r.s) {
-		c := r.s[r.pos]
+	for s := r.s; r.pos < len(s); {
+		i := r.pos
+		for i < len(s) && !strSpecial[s[i]] {
+			i++
+		}
+		r.pos = i
+		if i == len(s) {
+			break
+		}
+		c := s[i]
 		if c == '"' {
 			end := r.pos
 			r.pos++
@@ -304,9 +332,7 @@ func (r *jsonReader) str() {
 			r.fail("control character in string")
 			return
 		}
-		if c >= utf8.RuneSelf {
-			ascii = false
-		}
+		ascii = false // the only special bytes left are those of non-ASCII sequences
 		r.pos++
 	}
 	buf := []byte(r.s[start:r.pos])
@@ -321,7 +347,7 @@ func (r *jsonReader) str() {
 			}
 			i := r.push(jsonString, start, r.pos-1)
 			r.t.decoded = append(r.t.decoded, string(buf))
-			r.t.nodes[i].dec = len(r.t.decoded)
+			r.t.nodes[i].dec = int32(len(r.t.decoded))
 			return
 		case c < 0x20:
 			r.fail("control character in string")
@@ -437,8 +463,8 @@ func (r *jsonReader) array(depth int) {
 		}
 		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
-	r.t.nodes[at].n = n
-	r.t.nodes[at].next = len(r.t.nodes)
+	r.t.nodes[at].n = int32(n)
+	r.t.nodes[at].next = int32(len(r.t.nodes))
 }
 
 func (r *jsonReader) object(depth int) {
@@ -487,6 +513,6 @@ func (r *jsonReader) object(depth int) {
 		}
 		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
-	r.t.nodes[at].n = n
-	r.t.nodes[at].next = len(r.t.nodes)
+	r.t.nodes[at].n = int32(n)
+	r.t.nodes[at].next = int32(len(r.t.nodes))
 }

@@ -15,7 +15,7 @@ const (
 // parsed policy, or a *ValidationError listing every problem in document order.
 // It never panics, and its work is linear in the document's length.
 func Parse(document string) (*Policy, error) {
-	p := &parser{a: newArena()}
+	p := &parser{a: newArena(len(document))}
 	pol := p.document(document)
 	if len(p.problems) > 0 {
 		return nil, &ValidationError{Problems: p.problems}

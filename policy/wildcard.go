@@ -166,10 +166,32 @@ func compilePattern(s string) pattern { return compilePatternIn(s, nil) }
 
 // compilePatternIn compiles s with its pieces cut from a's slab.
 func compilePatternIn(s string, a *arena) pattern {
-	pieces, star := splitPieces(s, take(a.pieceSlab(), strings.Count(s, "*")+1)[:0])
+	// One look at each byte finds the usual patterns: "*", and text without
+	// wildcards (an operation name, most components of an ARN).
+	stars, question := 0, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*':
+			stars++
+		case '?':
+			question = true
+		}
+	}
+	if stars == 0 {
+		pieces := take(a.pieceSlab(), 1)
+		pieces[0] = piece{text: s, qWild: true, wild: question}
+		return pattern{pieces: pieces}
+	}
+	if len(s) == 1 {
+		return anyPattern
+	}
+	pieces, star := splitPieces(s, take(a.pieceSlab(), stars+1)[:0])
 	withFailTables(pieces, a)
 	return pattern{pieces: pieces, star: star}
 }
+
+// anyPattern is "*". Compiled patterns are never modified, so documents share it.
+var anyPattern = pattern{pieces: []piece{textPiece(""), textPiece("")}, star: true}
 
 // globMatch reports whether s matches the policy text pat without compiling pat
 // onto the heap: for patterns built at evaluation time from policy variables.
