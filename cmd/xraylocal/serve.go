@@ -103,6 +103,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout, stderr io.Writer, ready
 	}
 	store, err := openStore(ctx, cfg.store)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil // a stop signal during start-up is a stop, not a failure
+		}
 		return err
 	}
 	defer store.Close()

@@ -1,7 +1,3 @@
-// This test fails until cmd/xraylocal/serve.go treats a stop signal that arrives while the
-// store is opening as a stop (exit 0) rather than a failure (exit 1, "context canceled").
-// Move it to reliability/startup_signal_test.go with the fix.
-
 package reliability
 
 import (
