@@ -21,6 +21,9 @@ type Store interface {
 	// store. It returns the stored policy, or DecidePut's error with nothing written.
 	PutResourcePolicy(ctx context.Context, req PutRequest) (ResourcePolicy, error)
 
+	// Documents come back byte for byte, whatever bytes they hold, and LastUpdated as
+	// DecidePut set it: in UTC, to the microsecond.
+	//
 	// ListResourcePolicies returns every policy of scope, ordered by name in byte order
 	// (rule L-2), and an empty, non-nil slice when there are none. It sees every Put
 	// acknowledged before it was called (rule L-4).
@@ -93,7 +96,9 @@ func DecidePut(req PutRequest, current *ResourcePolicy, count int) (ResourcePoli
 	if req.Refuse != nil {
 		return ResourcePolicy{}, req.Refuse
 	}
-	next := ResourcePolicy{Name: req.Name, Document: req.Document, Revision: 1, LastUpdated: req.Time}
+	// Every store keeps times to the microsecond, in UTC (PostgreSQL's timestamptz can
+	// hold no more), so every store answers the same time.
+	next := ResourcePolicy{Name: req.Name, Document: req.Document, Revision: 1, LastUpdated: req.Time.UTC().Truncate(time.Microsecond)}
 	if current != nil {
 		next.Revision = current.Revision + 1
 	}

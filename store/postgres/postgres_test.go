@@ -48,6 +48,16 @@ func TestConformance(t *testing.T) {
 			if err := s.Close(); err != nil {
 				t.Fatalf("close: %v", err)
 			}
+			s2 := open(t, dsn.(string))
+			dsns.Store(s2, dsn)
+			return s2
+		},
+		// Another pool on the same database, as another server process would have.
+		Second: func(t *testing.T, s xraylocal.Store) xraylocal.Store {
+			dsn, ok := dsns.Load(s)
+			if !ok {
+				t.Fatalf("second: %T was not opened by this harness", s)
+			}
 			return open(t, dsn.(string))
 		},
 	})
@@ -56,101 +66,6 @@ func TestConformance(t *testing.T) {
 var scope = xraylocal.Scope{Account: "111111111111", Region: "us-east-1"}
 
 func str(s string) *string { return &s }
-
-// TestP8_TwoPoolsOneDatabase races two stores with pools of their own, as two server
-// processes would: the rule must hold through the database, not through anything shared
-// in this process.
-func TestP8_TwoPoolsOneDatabase(t *testing.T) {
-	dsn := pgtest.NewDatabase(t)
-	stores := [2]*postgres.Store{open(t, dsn), open(t, dsn)}
-	for _, s := range stores {
-		t.Cleanup(func() { _ = s.Close() })
-	}
-	ctx := context.Background()
-	t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-
-	t.Run("SameExpectedRevisionOneWins", func(t *testing.T) {
-		if _, err := stores[0].PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: "d", Time: t0}); err != nil {
-			t.Fatal(err)
-		}
-		const n = 32
-		wins := race(t, n, xraylocal.InvalidPolicyRevisionIdException, func(i int) error {
-			_, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
-				Scope: scope, Name: "p", Document: fmt.Sprintf("writer %d", i), ExpectedRevision: str("1"), Time: t0})
-			return err
-		})
-		if wins != 1 {
-			t.Fatalf("%d of %d puts with the same expected revision succeeded, want exactly 1", wins, n)
-		}
-		got, err := stores[1].ListResourcePolicies(ctx, scope)
-		if err != nil || len(got) != 1 || got[0].Revision != 2 {
-			t.Fatalf("after the race: %+v, %v; want one policy at revision 2", got, err)
-		}
-	})
-
-	t.Run("CreatesNeverExceedLimit", func(t *testing.T) {
-		other := xraylocal.Scope{Account: "222222222222", Region: "us-east-1"}
-		wins := race(t, 40, xraylocal.PolicyCountLimitExceededException, func(i int) error {
-			_, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{
-				Scope: other, Name: fmt.Sprintf("p%02d", i), Document: "d", Time: t0})
-			return err
-		})
-		for i, s := range stores {
-			got, err := s.ListResourcePolicies(ctx, other)
-			if err != nil || wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
-				t.Fatalf("store %d: %d creates succeeded and %d policies exist (%v), want %d and %d",
-					i, wins, len(got), err, xraylocal.MaxResourcePolicies, xraylocal.MaxResourcePolicies)
-			}
-		}
-	})
-
-	// L-4: what one server acknowledged, the other lists at once.
-	t.Run("L4_ReadYourWritesAcrossPools", func(t *testing.T) {
-		third := xraylocal.Scope{Account: "333333333333", Region: "eu-west-1"}
-		for i := range 20 {
-			name := fmt.Sprintf("q%d", i%5)
-			put, err := stores[i%2].PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: third, Name: name, Document: fmt.Sprint(i), Time: t0})
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := stores[(i+1)%2].ListResourcePolicies(ctx, third)
-			if err != nil {
-				t.Fatal(err)
-			}
-			found := false
-			for _, p := range got {
-				found = found || p == put
-			}
-			if !found {
-				t.Fatalf("put %d acknowledged %+v through one store; the other lists %+v", i, put, got)
-			}
-		}
-	})
-}
-
-// P-7: the document comes back byte for byte and the time to the microsecond, in UTC.
-func TestP7_DocumentBytesAndMicroseconds(t *testing.T) {
-	s := open(t, pgtest.NewDatabase(t))
-	t.Cleanup(func() { _ = s.Close() })
-	ctx := context.Background()
-	doc := "{\"Sid\":\"\\u0000 é \\ud83d\"}\r\n\x00\xff\t  "
-	at := time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
-	put, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scope, Name: "p", Document: doc, Time: at})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.ListResourcePolicies(ctx, scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := xraylocal.ResourcePolicy{Name: "p", Document: doc, Revision: 1, LastUpdated: at.Truncate(time.Microsecond).UTC()}
-	if put != want || len(got) != 1 || got[0] != want {
-		t.Fatalf("put returned %+v and list %+v, want %+v", put, got, want)
-	}
-	if got[0].LastUpdated.Location() != time.UTC {
-		t.Fatalf("LastUpdated in %v, want UTC", got[0].LastUpdated.Location())
-	}
-}
 
 func TestMigrations_ConcurrentStart(t *testing.T) {
 	dsn := pgtest.NewDatabase(t)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,10 @@ type Harness struct {
 	// Reopen, for durable stores, closes s and opens the same storage again; nil for
 	// stores that keep nothing.
 	Reopen func(t *testing.T, s xraylocal.Store) xraylocal.Store
+	// Second, for stores that several processes can share, opens another store on the
+	// storage of s, with nothing shared in this process (its own connections, its own
+	// writer), as another server process would; the suite closes it. Nil for memory.
+	Second func(t *testing.T, s xraylocal.Store) xraylocal.Store
 }
 
 var (
@@ -318,6 +323,123 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("P7_DocumentBytesAndMicroseconds", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		docs := []string{
+			"",
+			`{"Version":"2012-10-17","Statement":[]}`,
+			"line1\nline2\r\n\ttabbed  spaced ",
+			"é 中文 🙂 \u2028\u00a0 \\u00e9",
+			"nul\x00inside",
+			"\xff\xfe not UTF-8",
+			strings.Repeat("x", xraylocal.MaxPolicyDocumentBytes),
+		}
+		at := time.Date(2026, 11, 26, 13, 14, 15, 123456789, time.FixedZone("CET", 3600))
+		wantTime := time.Date(2026, 11, 26, 12, 14, 15, 123456000, time.UTC)
+		scopeOf := func(i int) xraylocal.Scope {
+			return xraylocal.Scope{Account: fmt.Sprintf("%012d", i), Region: "us-east-1"}
+		}
+		check := func(what string, i int, got xraylocal.ResourcePolicy) {
+			t.Helper()
+			want := xraylocal.ResourcePolicy{Name: "p", Document: docs[i], Revision: 1, LastUpdated: wantTime}
+			if got.LastUpdated.Location() != time.UTC {
+				t.Errorf("doc %d %s: LastUpdated in %v, want UTC", i, what, got.LastUpdated.Location())
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("doc %d %s (-want +got):\n%s", i, what, d)
+			}
+		}
+		for i, doc := range docs {
+			p, err := s.PutResourcePolicy(ctx, xraylocal.PutRequest{Scope: scopeOf(i), Name: "p", Document: doc, Time: at})
+			if err != nil {
+				t.Fatalf("put doc %d: %v", i, err)
+			}
+			check("put", i, p)
+			got, err := s.ListResourcePolicies(ctx, scopeOf(i))
+			if err != nil || len(got) != 1 {
+				t.Fatalf("doc %d: list %v, %v", i, got, err)
+			}
+			check("list", i, got[0])
+		}
+		if h.Reopen == nil {
+			return
+		}
+		s = h.Reopen(t, s)
+		t.Cleanup(func() { _ = s.Close() })
+		for i := range docs {
+			got, err := s.ListResourcePolicies(ctx, scopeOf(i))
+			if err != nil || len(got) != 1 {
+				t.Fatalf("doc %d after reopen: list %v, %v", i, got, err)
+			}
+			check("after reopen", i, got[0])
+		}
+	})
+
+	if h.Second != nil {
+		t.Run("P8_L4_TwoStoresOneStorage", func(t *testing.T) {
+			t.Parallel()
+			first := open(t)
+			second := h.Second(t, first)
+			t.Cleanup(func() { _ = second.Close() })
+			stores := [2]xraylocal.Store{first, second}
+			// L-4: alternate writes; each store sees the other's at once and decides on
+			// them, whatever it remembers of the scope.
+			for i := range 6 {
+				p, err := stores[i%2].PutResourcePolicy(ctx, put("p", fmt.Sprint(i), nil, i))
+				if err != nil || p.Revision != int64(i+1) {
+					t.Fatalf("put %d through store %d: %+v, %v; want revision %d", i, i%2, p, err, i+1)
+				}
+				if got := list(t, stores[(i+1)%2], scopeA); len(got) != 1 || got[0] != p {
+					t.Fatalf("store %d lists %+v after put %d, want %+v", (i+1)%2, got, i, p)
+				}
+			}
+			// P-8: the same expected revision through both stores: exactly one wins.
+			const n = 32
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					_, errs[i] = stores[i%2].PutResourcePolicy(ctx, put("p", fmt.Sprintf("writer %d", i), str("6"), 9))
+				})
+			}
+			wg.Wait()
+			if wins := countWins(t, errs, xraylocal.InvalidPolicyRevisionIdException); wins != 1 {
+				t.Fatalf("%d of %d puts with the same expected revision through two stores succeeded, want exactly 1", wins, n)
+			}
+			for i, s := range stores {
+				if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != 7 {
+					t.Errorf("store %d lists %+v, want p at revision 7", i, got)
+				}
+			}
+			// P-8: creates through both stores, each knowing part of the scope first.
+			for i := range 2 {
+				req := put(fmt.Sprintf("seed%d", i), "d", nil, 0)
+				req.Scope = scopeB
+				if _, err := stores[i].PutResourcePolicy(ctx, req); err != nil {
+					t.Fatal(err)
+				}
+			}
+			const creates = 40
+			errs = make([]error, creates)
+			for i := range creates {
+				wg.Go(func() {
+					req := put(fmt.Sprintf("p%02d", i), "d", nil, 0)
+					req.Scope = scopeB
+					_, errs[i] = stores[i%2].PutResourcePolicy(ctx, req)
+				})
+			}
+			wg.Wait()
+			wins := countWins(t, errs, xraylocal.PolicyCountLimitExceededException)
+			for i, s := range stores {
+				if got := list(t, s, scopeB); wins != xraylocal.MaxResourcePolicies-2 || len(got) != xraylocal.MaxResourcePolicies {
+					t.Errorf("store %d: %d creates succeeded and %d policies exist, want %d and %d",
+						i, wins, len(got), xraylocal.MaxResourcePolicies-2, xraylocal.MaxResourcePolicies)
+				}
+			}
+		})
+	}
+
 	if h.Reopen != nil {
 		t.Run("DurableAcrossReopen", func(t *testing.T) {
 			t.Parallel()
@@ -336,6 +458,21 @@ func Run(t *testing.T, h Harness) {
 			}
 		})
 	}
+}
+
+// countWins counts the successes among errs; every failure must have code.
+func countWins(t *testing.T, errs []error, code xraylocal.ErrorCode) int {
+	t.Helper()
+	wins := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case xraylocal.ErrorCodeOf(err) != code:
+			t.Errorf("request %d: %v, want success or %s", i, err, code)
+		}
+	}
+	return wins
 }
 
 func mustPut(t *testing.T, s xraylocal.Store, req xraylocal.PutRequest) xraylocal.ResourcePolicy {
