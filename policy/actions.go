@@ -1,5 +1,10 @@
 package policy
 
+import (
+	"slices"
+	"strings"
+)
+
 // xrayOperations lists the operation names of the X-Ray service model
 // xray-2016-04-12 (botocore's service-2.json, the keys of "operations"), sorted.
 // IAM names an X-Ray action "xray:" followed by the operation name (Service
@@ -61,6 +66,31 @@ var lowerOperations = func() []string {
 	}
 	return out
 }()
+
+// sortedLowerOperations holds lowerOperations sorted, so that the operations
+// with a given prefix are found by a binary search.
+var sortedLowerOperations = func() []string {
+	out := append([]string(nil), lowerOperations...)
+	slices.Sort(out)
+	return out
+}()
+
+// matchesSomeOperation reports whether pat, compiled from the lower-case
+// pattern text, matches an operation name. Only the operations that start
+// with the text before its first wildcard can match.
+func matchesSomeOperation(pat *pattern, text string) bool {
+	prefix := text
+	if i := strings.IndexAny(text, "*?"); i >= 0 {
+		prefix = text[:i]
+	}
+	i, _ := slices.BinarySearch(sortedLowerOperations, prefix)
+	for ; i < len(sortedLowerOperations) && strings.HasPrefix(sortedLowerOperations[i], prefix); i++ {
+		if pat.match(sortedLowerOperations[i]) {
+			return true
+		}
+	}
+	return false
+}
 
 // lowerOperationName maps each operation name as the model spells it to its
 // lower case, sparing an allocation for the usual spelling.

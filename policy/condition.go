@@ -95,6 +95,68 @@ var baseOperators = map[string]baseOperator{
 	"Null":         {famNull, cmpEQ, false},
 }
 
+// lookupBaseOperator is baseOperators[name], as a switch: the compiler turns it
+// into a search on the name's length and bytes, which costs less than hashing.
+func lookupBaseOperator(name string) (baseOperator, bool) {
+	switch name {
+	case "StringEquals":
+		return baseOperator{famString, cmpEQ, false}, true
+	case "StringNotEquals":
+		return baseOperator{famString, cmpEQ, true}, true
+	case "StringEqualsIgnoreCase":
+		return baseOperator{famStringIgnoreCase, cmpEQ, false}, true
+	case "StringNotEqualsIgnoreCase":
+		return baseOperator{famStringIgnoreCase, cmpEQ, true}, true
+	case "StringLike":
+		return baseOperator{famStringLike, cmpEQ, false}, true
+	case "StringNotLike":
+		return baseOperator{famStringLike, cmpEQ, true}, true
+	case "NumericEquals":
+		return baseOperator{famNumeric, cmpEQ, false}, true
+	case "NumericNotEquals":
+		return baseOperator{famNumeric, cmpEQ, true}, true
+	case "NumericLessThan":
+		return baseOperator{famNumeric, cmpLT, false}, true
+	case "NumericLessThanEquals":
+		return baseOperator{famNumeric, cmpLE, false}, true
+	case "NumericGreaterThan":
+		return baseOperator{famNumeric, cmpGT, false}, true
+	case "NumericGreaterThanEquals":
+		return baseOperator{famNumeric, cmpGE, false}, true
+	case "DateEquals":
+		return baseOperator{famDate, cmpEQ, false}, true
+	case "DateNotEquals":
+		return baseOperator{famDate, cmpEQ, true}, true
+	case "DateLessThan":
+		return baseOperator{famDate, cmpLT, false}, true
+	case "DateLessThanEquals":
+		return baseOperator{famDate, cmpLE, false}, true
+	case "DateGreaterThan":
+		return baseOperator{famDate, cmpGT, false}, true
+	case "DateGreaterThanEquals":
+		return baseOperator{famDate, cmpGE, false}, true
+	case "Bool":
+		return baseOperator{famBool, cmpEQ, false}, true
+	case "BinaryEquals":
+		return baseOperator{famBinary, cmpEQ, false}, true
+	case "IpAddress":
+		return baseOperator{famIP, cmpEQ, false}, true
+	case "NotIpAddress":
+		return baseOperator{famIP, cmpEQ, true}, true
+	case "ArnEquals":
+		return baseOperator{famARN, cmpEQ, false}, true
+	case "ArnLike":
+		return baseOperator{famARN, cmpEQ, false}, true
+	case "ArnNotEquals":
+		return baseOperator{famARN, cmpEQ, true}, true
+	case "ArnNotLike":
+		return baseOperator{famARN, cmpEQ, true}, true
+	case "Null":
+		return baseOperator{famNull, cmpEQ, false}, true
+	}
+	return baseOperator{}, false
+}
+
 // parseOperator reads an operator name. Names are matched exactly as IAM spells them.
 func parseOperator(name string) (operator, error) {
 	op := operator{name: name}
@@ -104,10 +166,10 @@ func parseOperator(name string) (operator, error) {
 	} else if r, ok := strings.CutPrefix(rest, "ForAnyValue:"); ok {
 		op.set, rest = setForAny, r
 	}
-	base, ok := baseOperators[rest]
+	base, ok := lookupBaseOperator(rest)
 	if !ok {
 		if b, found := strings.CutSuffix(rest, "IfExists"); found {
-			if base, ok = baseOperators[b]; ok {
+			if base, ok = lookupBaseOperator(b); ok {
 				op.ifExists = true
 			}
 		}

@@ -466,7 +466,7 @@ func (p *parser) actions(element string, v int) []actionPattern {
 			continue
 		}
 		service, name, ok := strings.Cut(s, ":")
-		if !ok || lowerASCII(service) != "xray" {
+		if !ok || !isXRayService(service) {
 			p.add("V-8", element, quote(s)+" is not an X-Ray action; use \"*\" or xray:<Operation>")
 			continue
 		}
@@ -478,7 +478,7 @@ func (p *parser) actions(element string, v int) []actionPattern {
 		if !known {
 			lname = lowerASCII(name)
 		}
-		if !strings.ContainsAny(lname, "*?") {
+		if !hasWildcard(lname) {
 			// An operation name: look it up rather than match it against each one.
 			if _, ok := operationByLower[lname]; !ok {
 				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
@@ -490,14 +490,7 @@ func (p *parser) actions(element string, v int) []actionPattern {
 			continue
 		}
 		pat := compilePatternIn(lname, p.a)
-		found := false
-		for _, op := range lowerOperations {
-			if pat.match(op) {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !matchesSomeOperation(&pat, lname) {
 			p.add("V-8", element, quote(s)+" matches no X-Ray action")
 			continue
 		}

@@ -57,12 +57,22 @@ func isAccountID(s string) bool {
 }
 
 func isServicePrincipal(s string) bool {
-	for _, suffix := range []string{".amazonaws.com", ".amazonaws.com.cn"} {
-		if name, ok := strings.CutSuffix(s, suffix); ok && name != "" && !strings.ContainsAny(name, "*? /:") {
-			return true
+	name, ok := strings.CutSuffix(s, ".amazonaws.com")
+	if !ok {
+		if name, ok = strings.CutSuffix(s, ".amazonaws.com.cn"); !ok {
+			return false
 		}
 	}
-	return false
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch name[i] {
+		case '*', '?', ' ', '/', ':':
+			return false
+		}
+	}
+	return true
 }
 
 // principalARN is an IAM or STS principal ARN taken apart (rule V-7).
@@ -91,7 +101,7 @@ func parseAWSPrincipalARN(s string) (principalARN, error) {
 	if parts[0] != "arn" {
 		return principalARN{}, errors.New("is not an ARN")
 	}
-	if strings.ContainsAny(s, "*?") {
+	if hasWildcard(s) {
 		return principalARN{}, errors.New("has a wildcard; a principal ARN must be exact (only \"*\" alone means everyone)")
 	}
 	p := principalARN{partition: parts[1], account: parts[4]}

@@ -47,7 +47,7 @@ func parseTemplate(s string, variables bool) (template, error) {
 // parseTemplateIn is parseTemplate with the parts cut from a's slab.
 func parseTemplateIn(s string, variables bool, a *arena) (template, error) {
 	t := template{raw: s}
-	if !variables {
+	if !variables || strings.IndexByte(s, '$') < 0 {
 		return t, nil
 	}
 	n := strings.Count(s, "${")

@@ -370,6 +370,16 @@ func (p *pattern) isLiteral() bool {
 	return !p.star && len(p.pieces) == 1 && !p.pieces[0].hasWild()
 }
 
+// hasWildcard reports whether s holds "*" or "?".
+func hasWildcard(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' || s[i] == '?' {
+			return true
+		}
+	}
+	return false
+}
+
 // lowerASCII lower-cases ASCII letters only: IAM compares action names and
 // condition keys case-insensitively, and both are ASCII.
 func lowerASCII(s string) string {
