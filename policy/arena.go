@@ -41,18 +41,19 @@ func take[T any](s *slab[T], n int) []T {
 func newArena(size int) *arena {
 	first := func(perByte, most int) int { return min(max(size/perByte, 4), most) }
 	return &arena{
-		pieces:   slab[piece]{first: first(20, 256)},
-		strs:     slab[string]{first: first(40, 128)},
-		values:   slab[condValue]{block: 16, first: first(120, 64)},
-		arns:     slab[arnPattern]{block: 16, first: first(140, 64)},
-		patterns: slab[pattern]{block: 32, first: first(80, 128)},
-		actions:  slab[actionPattern]{block: 32, first: first(140, 64)},
-		conds:    slab[condition]{block: 32, first: first(180, 64)},
-		parts:    slab[templatePart]{block: 32, first: first(140, 64)},
-		roles:    slab[principalARN]{block: 8, first: first(1000, 16)},
-		auxes:    slab[pieceAux]{block: 16, first: first(1000, 16)},
-		ints:     slab[int]{block: 128, first: first(80, 256)},
-		globs:    slab[varGlob]{block: 12, first: first(180, 48)},
+		pieces:   slab[piece]{first: first(32, 256)},
+		strs:     slab[string]{first: first(48, 128)},
+		values:   slab[condValue]{block: 16, first: first(100, 64)},
+		arns:     slab[arnPattern]{block: 16, first: first(200, 64)},
+		patterns: slab[pattern]{block: 32, first: first(64, 128)},
+		actions:  slab[actionPattern]{block: 32, first: first(200, 64)},
+		conds:    slab[condition]{block: 32, first: first(128, 64)},
+		parts:    slab[templatePart]{block: 32, first: first(160, 64)},
+		roles:    slab[principalARN]{block: 8, first: first(400, 16)},
+		auxes:    slab[pieceAux]{block: 16, first: first(800, 16)},
+		ints:     slab[int]{block: 128, first: first(100, 256)},
+		globs:    slab[varGlob]{block: 12, first: first(128, 48)},
+		heads:    slab[headPart]{block: 8},
 	}
 }
 
@@ -72,6 +73,44 @@ type arena struct {
 	auxes    slab[pieceAux]
 	ints     slab[int]
 	globs    slab[varGlob]
+	heads    slab[headPart]
+
+	// keys lists the condition keys the document's conditions and policy
+	// variables read, each once; keyIndex finds them when there are many.
+	keys     []string
+	keyIndex map[string]int32
+}
+
+// keyID returns the position of key (in lower case) among the document's keys,
+// adding it; -1 for a nil arena. Evaluation caches the request's values by
+// that position.
+func (a *arena) keyID(key string) int32 {
+	if a == nil {
+		return -1
+	}
+	if a.keyIndex != nil {
+		if id, ok := a.keyIndex[key]; ok {
+			return id
+		}
+	} else {
+		for i, k := range a.keys {
+			if k == key {
+				return int32(i)
+			}
+		}
+	}
+	id := int32(len(a.keys))
+	a.keys = append(a.keys, key)
+	if a.keyIndex != nil {
+		a.keyIndex[key] = id
+	} else if len(a.keys) > maxPairwise {
+		// Many keys: a map keeps the work linear (V-12).
+		a.keyIndex = make(map[string]int32, 2*len(a.keys))
+		for i, k := range a.keys {
+			a.keyIndex[k] = int32(i)
+		}
+	}
+	return id
 }
 
 func (a *arena) pieceSlab() *slab[piece] {
@@ -124,4 +163,11 @@ func (a *arena) varGlobSlab() *slab[varGlob] {
 		return nil
 	}
 	return &a.globs
+}
+
+func (a *arena) headSlab() *slab[headPart] {
+	if a == nil {
+		return nil
+	}
+	return &a.heads
 }

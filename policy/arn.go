@@ -203,11 +203,14 @@ func matchARNText(pat, value string) bool {
 // rest, compiled once since it holds no variable. Neither needs backtracking:
 // head has no star, so it matches one way or none.
 type varGlob struct {
-	head []templatePart
-	// headPieces holds, at the index of each text part of head, that text as a
-	// piece; variables' entries are unused.
-	headPieces []piece
-	tail       pattern
+	head []headPart
+	tail pattern
+}
+
+// headPart is a variable, or text with its piece for matching.
+type headPart struct {
+	templatePart
+	piece piece
 }
 
 // newVarGlob compiles parts (text and variables, no escapes) as one glob; ok is
@@ -231,20 +234,19 @@ func newVarGlob(parts []templatePart, a *arena) (g varGlob, ok bool) {
 			n = i + 1
 		}
 	}
-	g.head = take(a.partSlab(), n)
-	copy(g.head, parts[:n])
+	g.head = take(a.headSlab(), n)
 	g.tail = emptyPattern
-	if last := &g.head[n-1]; last.kind == partText {
-		if star := strings.IndexByte(last.text, '*'); star >= 0 {
-			g.tail = compilePatternIn(last.text[star:], a)
-			last.text = last.text[:star]
-		}
-	}
-	g.headPieces = take(a.pieceSlab(), n)
 	for i := range g.head {
-		if g.head[i].kind == partText {
-			g.headPieces[i] = textPiece(g.head[i].text)
+		h := &g.head[i]
+		h.templatePart = parts[i]
+		if h.kind != partText {
+			continue
 		}
+		if star := strings.IndexByte(h.text, '*'); star >= 0 {
+			g.tail = compilePatternIn(h.text[star:], a)
+			h.text = h.text[:star]
+		}
+		h.piece = textPiece(h.text)
 	}
 	return g, true
 }
@@ -260,14 +262,14 @@ func (g *varGlob) match(s string, ev *evaluation) bool {
 	for k := range g.head {
 		part := &g.head[k]
 		if part.kind == partText {
-			end, ok := g.headPieces[k].matchAt(s, i, len(s), nil)
+			end, ok := part.piece.matchAt(s, i, len(s), nil)
 			if !ok {
 				return false
 			}
 			i = end
 			continue
 		}
-		v, ok := part.resolveIn(ev)
+		v, ok := part.templatePart.resolveIn(ev)
 		if !ok || !strings.HasPrefix(s[i:], v) {
 			return false
 		}

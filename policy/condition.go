@@ -196,6 +196,7 @@ func parseOperator(name string) (operator, error) {
 type condition struct {
 	op     operator
 	key    string // lower case
+	keyID  int32  // the key's position among the document's keys (arena.keyID)
 	values []condValue
 }
 
@@ -365,7 +366,7 @@ func parseIPPrefix(s string) (netip.Prefix, bool) {
 // address, true/false) passes no test, negated or not, so that a malformed request
 // never satisfies a condition by accident.
 func (c *condition) evaluate(ev *evaluation) bool {
-	vals, present := ev.lookup(c.key)
+	vals, present := ev.lookup(c.keyID, c.key)
 	present = present && len(vals) > 0
 	if c.op.family == famNull {
 		for i := range c.values {
@@ -458,6 +459,7 @@ func (c *condition) passes(r string, ev *evaluation) bool {
 // requestValue is a request's value read as the operator's type.
 type requestValue struct {
 	s     string
+	arn   arnValue // for the ARN operators: s split into components
 	num   float64
 	when  time.Time
 	truth bool
@@ -484,6 +486,8 @@ func (q *requestValue) read(f family, s string) bool {
 		}
 		q.addr = a.WithZone("")
 		return true
+	case famARN:
+		q.arn = splitARN(s)
 	}
 	return true
 }
@@ -509,7 +513,7 @@ func (c *condition) matchOne(q *requestValue, v *condValue, ev *evaluation) bool
 		p, ok := v.tmpl.pattern(ctx)
 		return ok && p.match(q.s)
 	case famARN:
-		matched, _ := v.arn.match(q.s, ev)
+		matched, _ := v.arn.matchSplit(&q.arn, ev)
 		return matched
 	case famNumeric:
 		return compare(c.op.cmp, cmpFloat(q.num, v.num))

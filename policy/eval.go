@@ -43,6 +43,7 @@ func Evaluate(policies []*Policy, req *Request) Result {
 		if pol == nil {
 			continue
 		}
+		ev.usePolicy(pol)
 		for si := range pol.Statements {
 			st := &pol.Statements[si]
 			if st.Effect == EffectAllow && len(denies) > 0 {
@@ -81,36 +82,46 @@ type evaluation struct {
 	// is then the operation's name in lower case.
 	xray bool
 	name string
-	// reads holds request values already read as a number, a date, a boolean
-	// or an address: a policy tends to test the same keys in every statement.
+	// reads holds request values already read as a number, a date, a boolean,
+	// an address or an ARN's components: a policy tends to test the same keys
+	// in every statement.
 	reads  [8]cachedRead
 	nreads int
-	// keys holds the context's values of the keys looked up so far: the
-	// statements of a policy test the same few keys, and a short scan costs
-	// less than hashing the key again.
-	keys  [16]cachedKey
+	// keys holds the context's values of the current policy's keys, by their
+	// position in Policy.keys, once looked up: the statements of a policy test
+	// the same few keys. nkeys is how many the policy has, or 0 when they are
+	// too many to cache.
+	keys  [32]cachedKey
 	nkeys int
 }
 
 type cachedKey struct {
-	key    string
 	values []string
 	ok     bool
+	done   bool
 }
 
-// lookup returns the request context's values of key, which is in lower case.
-func (ev *evaluation) lookup(key string) ([]string, bool) {
-	for i := 0; i < ev.nkeys; i++ {
-		if k := &ev.keys[i]; k.key == key {
-			return k.values, k.ok
-		}
+// usePolicy prepares the key cache for the statements of pol.
+func (ev *evaluation) usePolicy(pol *Policy) {
+	ev.nkeys = len(pol.keys)
+	if ev.nkeys > len(ev.keys) {
+		ev.nkeys = 0
 	}
-	values, ok := ev.req.Context.lookup(key)
-	if ev.nkeys < len(ev.keys) {
-		ev.keys[ev.nkeys] = cachedKey{key: key, values: values, ok: ok}
-		ev.nkeys++
+	clear(ev.keys[:ev.nkeys])
+}
+
+// lookup returns the request context's values of key, which is in lower case
+// and at position id among the current policy's keys (-1 when not known).
+func (ev *evaluation) lookup(id int32, key string) ([]string, bool) {
+	if id < 0 || int(id) >= ev.nkeys {
+		return ev.req.Context.lookup(key)
 	}
-	return values, ok
+	k := &ev.keys[id]
+	if !k.done {
+		k.values, k.ok = ev.req.Context.lookup(key)
+		k.done = true
+	}
+	return k.values, k.ok
 }
 
 type cachedRead struct {
@@ -144,7 +155,7 @@ func isXRayService(s string) bool {
 // for the same family before.
 func (ev *evaluation) read(f family, s string) (*requestValue, bool) {
 	switch f {
-	case famNumeric, famDate, famBool, famIP:
+	case famNumeric, famDate, famBool, famIP, famARN:
 	default:
 		// Compared as text: nothing to read.
 		q := &ev.reads[len(ev.reads)-1].value

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -72,5 +73,79 @@ func TestHasWildcard(t *testing.T) {
 		if got, want := hasWildcard(s), strings.ContainsAny(s, "*?"); got != want {
 			t.Errorf("hasWildcard(%q) = %v, want %v", s, got, want)
 		}
+	}
+}
+
+// TestSpecialIn8MatchesTable checks the word-at-a-time test of the JSON
+// reader's string scan against the byte table: every byte value at every
+// position, and pairs of bytes near the boundaries the arithmetic borrows
+// across.
+func TestSpecialIn8MatchesTable(t *testing.T) {
+	t.Parallel()
+	check := func(buf [8]byte) {
+		var x uint64
+		want := false
+		for i := 7; i >= 0; i-- {
+			x = x<<8 | uint64(buf[i])
+			want = want || strSpecial[buf[i]]
+		}
+		if got := specialIn8(x); got != want {
+			t.Fatalf("specialIn8(%q) = %v, the table says %v", buf[:], got, want)
+		}
+	}
+	filler := [8]byte{'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'}
+	for pos := range 8 {
+		for c := range 256 {
+			buf := filler
+			buf[pos] = byte(c)
+			check(buf)
+		}
+	}
+	near := []byte{0, 1, 0x1f, 0x20, 0x21, '"' - 1, '"', '"' + 1, '\\' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0xff}
+	for _, a := range near {
+		for _, b := range near {
+			for pos := range 8 {
+				for pos2 := range 8 {
+					buf := filler
+					buf[pos], buf[pos2] = a, b
+					check(buf)
+				}
+			}
+		}
+	}
+}
+
+// TestEvaluateKeysPerPolicy checks that the values an evaluation keeps per
+// condition key follow the policy being evaluated: two policies number the
+// same keys differently, and a policy with more keys than are kept is read
+// from the request directly.
+func TestEvaluateKeysPerPolicy(t *testing.T) {
+	t.Parallel()
+	a := mustParse(t, doc(stmt(`Sid="A"`, `Condition={"StringEquals":{"k1":"a","k2":"b"}}`)))
+	b := mustParse(t, doc(stmt(`Sid="B"`, `Condition={"StringEquals":{"k2":"b","k1":"a"}}`)))
+	req := Request{Principal: Principal{Kind: PrincipalService, ID: "sns.amazonaws.com"}, Action: "xray:PutTraceSegments", Resource: "*",
+		Context: ctxOf("k1", "a", "k2", "b")}
+	for _, order := range [][]*Policy{{a, b}, {b, a}} {
+		res := Evaluate(order, &req)
+		if res.Decision != Allow || len(res.Statements) != 2 {
+			t.Errorf("decision %s by %v; want allow by both statements", res.Decision, res.Statements)
+		}
+	}
+
+	var conds []string
+	for i := range 40 {
+		conds = append(conds, `"x`+strconv.Itoa(i)+`":"v`+strconv.Itoa(i)+`"`)
+	}
+	many := mustParse(t, doc(stmt(`Condition={"StringEquals":{`+strings.Join(conds, ",")+`}}`)))
+	req.Context = ctxOf("k1", "a", "k2", "b")
+	for i := range 40 {
+		req.Context.Set("x"+strconv.Itoa(i), "v"+strconv.Itoa(i))
+	}
+	if res := many.Evaluate(&req); res.Decision != Allow {
+		t.Errorf("40 keys, all matching: %s, want allow", res.Decision)
+	}
+	req.Context.Set("x39", "other")
+	if res := Evaluate([]*Policy{a, many}, &req); res.Decision != Allow || len(res.Statements) != 1 || res.Statements[0].Sid != "A" {
+		t.Errorf("40 keys, the last not matching, with policy A: %s by %v, want allow by A alone", res.Decision, res.Statements)
 	}
 }

@@ -153,6 +153,7 @@ func (p *parser) document(doc string) *Policy {
 		p.add("V-3", "Statement", "is "+t.kind(statements).String()+"; it must be a statement object or an array of them")
 	}
 	p.pos, p.sid = 0, ""
+	pol.keys = p.a.keys
 	return pol
 }
 
@@ -670,6 +671,7 @@ func (p *parser) condition(op operator, km int) (condition, bool) {
 	t := p.t
 	key, v := t.text(km), km+1
 	c := condition{op: op, key: lowerKey(key)}
+	c.keyID = p.a.keyID(c.key)
 	element := func() string { return "Condition: " + op.name + ": " + quote(key) }
 	it, count := v, 1
 	if t.kind(v) == jsonArray {

@@ -63,6 +63,11 @@ type Policy struct {
 	Version    string // "2012-10-17", "2008-10-17", or "" when the document has none
 	ID         string
 	Statements []Statement
+
+	// keys are the condition keys the statements read, in lower case, each
+	// once: conditions and policy variables name them by position, so that an
+	// evaluation looks each up in the request once.
+	keys []string
 }
 
 // Statement is one parsed statement. Its matching elements are unexported: they

@@ -21,6 +21,7 @@ type templatePart struct {
 	kind       partKind
 	text       string // the text, or the variable's default
 	key        string // the variable's key, lower case
+	keyID      int32  // the key's position among the document's keys (arena.keyID)
 	hasDefault bool
 }
 
@@ -90,6 +91,7 @@ func parseTemplateIn(s string, variables bool, a *arena) (template, error) {
 			return template{}, &variableError{"has a policy variable without a valid key, as in ${aws:PrincipalAccount}"}
 		}
 		p.key = lowerASCII(key)
+		p.keyID = a.keyID(p.key)
 		t.parts = append(t.parts, p)
 		t.vars = true
 	}
@@ -111,7 +113,7 @@ func (p *templatePart) resolve(ctx Context) (string, bool) {
 
 // resolveIn is resolve on the request being evaluated.
 func (p *templatePart) resolveIn(ev *evaluation) (string, bool) {
-	if vs, ok := ev.lookup(p.key); ok && len(vs) > 0 {
+	if vs, ok := ev.lookup(p.keyID, p.key); ok && len(vs) > 0 {
 		return vs[0], true
 	}
 	if p.hasDefault {
