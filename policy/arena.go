@@ -100,6 +100,9 @@ func (a *arena) keyID(key string) int32 {
 		}
 	}
 	id := int32(len(a.keys))
+	if a.keys == nil {
+		a.keys = take(&a.strs, 8)[:0] // a policy tests a few keys
+	}
 	a.keys = append(a.keys, key)
 	if a.keyIndex != nil {
 		a.keyIndex[key] = id

@@ -212,16 +212,16 @@ type condValue struct {
 	prefix netip.Prefix // IpAddress
 }
 
-// parseConditionValue converts one JSON scalar for op. text is the string, or the
+// parseConditionValue converts one JSON scalar for op into cv. text is the string, or the
 // JSON text of a number or boolean (rule V-10: those compare as their JSON text).
-func parseConditionValue(op *operator, kind jsonKind, text string, variables bool, a *arena) (condValue, error) {
+func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string, variables bool, a *arena) error {
 	switch op.family {
 	case famString, famStringIgnoreCase, famStringLike, famARN:
 		t, err := parseTemplateIn(text, variables, a)
 		if err != nil {
-			return condValue{}, err
+			return err
 		}
-		cv := condValue{tmpl: t}
+		*cv = condValue{tmpl: t}
 		switch {
 		case op.family == famStringLike && t.parts == nil:
 			cv.like = &take(a.patternSlab(), 1)[0]
@@ -233,54 +233,59 @@ func parseConditionValue(op *operator, kind jsonKind, text string, variables boo
 			cv.arn = &take(a.arnSlab(), 1)[0]
 			*cv.arn = newARNPatternIn(t, a)
 		}
-		return cv, nil
+		return nil
 	case famNumeric:
 		if kind == jsonBool {
-			return condValue{}, errors.New("is not a number")
+			return errors.New("is not a number")
 		}
 		f, ok := parseNumber(text)
 		if !ok {
-			return condValue{}, errors.New("is not a number")
+			return errors.New("is not a number")
 		}
-		return condValue{num: f}, nil
+		*cv = condValue{num: f}
+		return nil
 	case famDate:
 		if kind == jsonBool {
-			return condValue{}, errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
+			return errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
 		}
 		t, ok := parseDate(text)
 		if !ok {
-			return condValue{}, errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
+			return errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
 		}
-		return condValue{when: t}, nil
+		*cv = condValue{when: t}
+		return nil
 	case famBool, famNull:
 		if kind == jsonNumber {
-			return condValue{}, errors.New("is not true or false")
+			return errors.New("is not true or false")
 		}
 		b, ok := parseBool(text)
 		if !ok {
-			return condValue{}, errors.New("is not true or false")
+			return errors.New("is not true or false")
 		}
-		return condValue{truth: b}, nil
+		*cv = condValue{truth: b}
+		return nil
 	case famBinary:
 		if kind != jsonString {
-			return condValue{}, errors.New("is not base64")
+			return errors.New("is not base64")
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(text)
 		if err != nil {
-			return condValue{}, errors.New("is not base64")
+			return errors.New("is not base64")
 		}
-		return condValue{binary: b}, nil
+		*cv = condValue{binary: b}
+		return nil
 	case famIP:
 		if kind != jsonString {
-			return condValue{}, errors.New("is not an IP address or CIDR block")
+			return errors.New("is not an IP address or CIDR block")
 		}
 		p, ok := parseIPPrefix(text)
 		if !ok {
-			return condValue{}, errors.New("is not an IP address or CIDR block")
+			return errors.New("is not an IP address or CIDR block")
 		}
-		return condValue{prefix: p}, nil
+		*cv = condValue{prefix: p}
+		return nil
 	}
-	return condValue{}, errors.New("has no comparison")
+	return errors.New("has no comparison")
 }
 
 // parseNumber accepts a JSON number's syntax only: no hexadecimal, infinities or NaN.

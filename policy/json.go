@@ -136,6 +136,9 @@ type jsonReader struct {
 	pos int
 	err error
 	t   *jsonTape
+	// nodes is the tape's nodes while reading, kept here rather than behind t
+	// so that appending to it costs no indirection.
+	nodes []jsonNode
 }
 
 // readJSON parses s as exactly one JSON value onto scratch's tape. The tape is
@@ -150,7 +153,7 @@ func readJSON(s string, scratch *jsonScratch) (*jsonTape, error) {
 	if len(s) > maxJSONSize {
 		return nil, errors.New("too large to read (more than " + strconv.Itoa(maxJSONSize) + " bytes)")
 	}
-	r := &jsonReader{s: s, t: t}
+	r := &jsonReader{s: s, t: t, nodes: t.nodes}
 	r.space()
 	r.value(0)
 	if r.err == nil {
@@ -159,6 +162,7 @@ func readJSON(s string, scratch *jsonScratch) (*jsonTape, error) {
 			r.fail("unexpected %s after the end of the JSON value", r.describe())
 		}
 	}
+	t.nodes = r.nodes
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -192,8 +196,8 @@ func (r *jsonReader) space() {
 
 // push appends a node for a value without children and returns its index.
 func (r *jsonReader) push(kind jsonKind, start, end int) int {
-	i := len(r.t.nodes)
-	r.t.nodes = append(r.t.nodes, jsonNode{kind: kind, start: int32(start), end: int32(end), next: int32(i + 1)})
+	i := len(r.nodes)
+	r.nodes = append(r.nodes, jsonNode{kind: kind, start: int32(start), end: int32(end), next: int32(i + 1)})
 	return i
 }
 
@@ -365,7 +369,7 @@ func (r *jsonReader) str() {
 			}
 			i := r.push(jsonString, start, r.pos-1)
 			r.t.decoded = append(r.t.decoded, string(buf))
-			r.t.nodes[i].dec = int32(len(r.t.decoded))
+			r.nodes[i].dec = int32(len(r.t.decoded))
 			return
 		case c < 0x20:
 			r.fail("control character in string")
@@ -481,8 +485,8 @@ func (r *jsonReader) array(depth int) {
 		}
 		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
-	r.t.nodes[at].n = int32(n)
-	r.t.nodes[at].next = int32(len(r.t.nodes))
+	r.nodes[at].n = int32(n)
+	r.nodes[at].next = int32(len(r.nodes))
 }
 
 func (r *jsonReader) object(depth int) {
@@ -531,6 +535,6 @@ func (r *jsonReader) object(depth int) {
 		}
 		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
-	r.t.nodes[at].n = int32(n)
-	r.t.nodes[at].next = int32(len(r.t.nodes))
+	r.nodes[at].n = int32(n)
+	r.nodes[at].next = int32(len(r.nodes))
 }

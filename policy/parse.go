@@ -693,8 +693,12 @@ func (p *parser) condition(op operator, km int) (condition, bool) {
 			continue
 		}
 		text := t.text(it)
-		cv, err := parseConditionValue(&op, kind, text, p.variables, p.a)
-		if err != nil {
+		// Read straight into the slab: a condValue is large to copy.
+		c.values = c.values[:len(c.values)+1]
+		cv := &c.values[len(c.values)-1]
+		if err := parseConditionValue(cv, &op, kind, text, p.variables, p.a); err != nil {
+			*cv = condValue{}
+			c.values = c.values[:len(c.values)-1]
 			rule := "V-10"
 			if _, isVar := err.(*variableError); isVar {
 				rule = "V-11"
@@ -703,7 +707,6 @@ func (p *parser) condition(op operator, km int) (condition, bool) {
 			ok = false
 			continue
 		}
-		c.values = append(c.values, cv)
 	}
 	return c, ok
 }
