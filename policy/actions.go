@@ -111,6 +111,21 @@ var operationByLower = func() map[string]string {
 	return m
 }()
 
+// operationPatternByLower maps each operation name in lower case to the pattern
+// an action naming it compiles to, and operationPatternBySpelling does the same
+// for the name as the model spells it. Compiled patterns are never modified, so
+// all documents share these.
+var operationPatternByLower, operationPatternBySpelling = func() (map[string]pattern, map[string]pattern) {
+	byLower := make(map[string]pattern, len(xrayOperations))
+	bySpelling := make(map[string]pattern, len(xrayOperations))
+	for i, op := range xrayOperations {
+		pat := pattern{pieces: []piece{{text: lowerOperations[i]}}}
+		byLower[lowerOperations[i]] = pat
+		bySpelling[op] = pat
+	}
+	return byLower, bySpelling
+}()
+
 // IsOperation reports whether name is an X-Ray operation, ignoring case as IAM
 // does for action names (IAM JSON policy elements reference: Action).
 func IsOperation(name string) bool {

@@ -475,19 +475,20 @@ func (p *parser) actions(element string, v int) []actionPattern {
 			p.add("V-8", element, quote(s)+" names no operation")
 			continue
 		}
-		lname, known := lowerOperationName[name]
-		if !known {
-			lname = lowerASCII(name)
+		if pat, ok := operationPatternBySpelling[name]; ok {
+			// An operation named as the model spells it, the usual case.
+			out = append(out, actionPattern{name: pat})
+			continue
 		}
+		lname := lowerASCII(name)
 		if !hasWildcard(lname) {
 			// An operation name: look it up rather than match it against each one.
-			if _, ok := operationByLower[lname]; !ok {
+			pat, ok := operationPatternByLower[lname]
+			if !ok {
 				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
 				continue
 			}
-			pieces := take(p.a.pieceSlab(), 1)
-			pieces[0].text = lname
-			out = append(out, actionPattern{name: pattern{pieces: pieces}})
+			out = append(out, actionPattern{name: pat})
 			continue
 		}
 		pat := compilePatternIn(lname, p.a)

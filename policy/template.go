@@ -90,7 +90,7 @@ func parseTemplateIn(s string, variables bool, a *arena) (template, error) {
 		if key == "" || strings.ContainsAny(key, "${ ") {
 			return template{}, &variableError{"has a policy variable without a valid key, as in ${aws:PrincipalAccount}"}
 		}
-		p.key = lowerASCII(key)
+		p.key = lowerKey(key)
 		p.keyID = a.keyID(p.key)
 		t.parts = append(t.parts, p)
 		t.vars = true
