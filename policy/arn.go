@@ -118,23 +118,38 @@ func (p *arnPattern) match(value string, ev *evaluation) (matched, resolved bool
 // arnValue is a value to match against ARN patterns, split once into its six
 // components (when it has five colons) for all the patterns it is matched with.
 type arnValue struct {
-	s     string
-	comps [arnComponents]string
-	isARN bool
+	s string
+	// colons holds the positions of the first five colons of s, when isARN.
+	colons [arnComponents - 1]int
+	isARN  bool
 }
 
 func splitARN(s string) arnValue {
 	v := arnValue{s: s}
-	for i := 0; i < arnComponents-1; i++ {
-		j := strings.IndexByte(s, ':')
+	at := 0
+	for i := range v.colons {
+		j := strings.IndexByte(s[at:], ':')
 		if j < 0 {
 			return v
 		}
-		v.comps[i], s = s[:j], s[j+1:]
+		v.colons[i] = at + j
+		at += j + 1
 	}
-	v.comps[arnComponents-1] = s
 	v.isARN = true
 	return v
+}
+
+// comp returns component i (0 to 5) of an ARN value; the sixth is everything
+// after the fifth colon.
+func (v *arnValue) comp(i int) string {
+	start, end := 0, len(v.s)
+	if i > 0 {
+		start = v.colons[i-1] + 1
+	}
+	if i < len(v.colons) {
+		end = v.colons[i]
+	}
+	return v.s[start:end]
 }
 
 // matchSplit is match on a split value.
@@ -172,7 +187,7 @@ func (c *compiledARN) match(value *arnValue) bool {
 		return false
 	}
 	for i := range arnComponents {
-		if !c.components[i].match(value.comps[i]) {
+		if !c.components[i].match(value.comp(i)) {
 			return false
 		}
 	}
@@ -368,7 +383,7 @@ func (v *varARN) match(value *arnValue, ev *evaluation) bool {
 		return false
 	}
 	for i := range arnComponents {
-		if !v.comps[i].match(value.comps[i], ev) {
+		if !v.comps[i].match(value.comp(i), ev) {
 			return false
 		}
 	}

@@ -91,7 +91,7 @@ type evaluation struct {
 	// position in Policy.keys, once looked up: the statements of a policy test
 	// the same few keys. nkeys is how many the policy has, or 0 when they are
 	// too many to cache.
-	keys  [32]cachedKey
+	keys  [16]cachedKey
 	nkeys int
 }
 
