@@ -83,13 +83,40 @@ func matchesSomeOperation(pat *pattern, text string) bool {
 	if i := strings.IndexAny(text, "*?"); i >= 0 {
 		prefix = text[:i]
 	}
+	// Operation names are short and fixed, so the library's substring search
+	// serves here (for text from a request, pattern.match bounds the work).
+	plain := strings.IndexByte(text, '?') < 0
 	i, _ := slices.BinarySearch(sortedLowerOperations, prefix)
 	for ; i < len(sortedLowerOperations) && strings.HasPrefix(sortedLowerOperations[i], prefix); i++ {
-		if pat.match(sortedLowerOperations[i]) {
+		op := sortedLowerOperations[i]
+		if plain && matchStarsOnly(pat, op) || !plain && pat.match(op) {
 			return true
 		}
 	}
 	return false
+}
+
+// matchStarsOnly is pattern.match for a pattern without "?": the first piece
+// starts s, the last ends it, and each between is found leftmost, as
+// matchPieces does.
+func matchStarsOnly(pat *pattern, s string) bool {
+	pieces := pat.pieces
+	if !pat.star {
+		return len(pieces) == 1 && s == pieces[0].text
+	}
+	first, last := pieces[0].text, pieces[len(pieces)-1].text
+	if len(first)+len(last) > len(s) || !strings.HasPrefix(s, first) || !strings.HasSuffix(s, last) {
+		return false
+	}
+	rest := s[len(first) : len(s)-len(last)]
+	for _, p := range pieces[1 : len(pieces)-1] {
+		i := strings.Index(rest, p.text)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(p.text):]
+	}
+	return true
 }
 
 // lowerOperationName maps each operation name as the model spells it to its

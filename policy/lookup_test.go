@@ -32,7 +32,8 @@ func TestLookupBaseOperatorMatchesTable(t *testing.T) {
 func TestMatchesSomeOperationMatchesScan(t *testing.T) {
 	t.Parallel()
 	patterns := []string{"*", "get*", "*sampling*", "put?race*", "?*", "batchgettraces", "batchgettraces*", "z*",
-		"getinsight*", "getinsight", "*s", "*x", "", "untag*", "update?ndexingrule", "g", "getgroup?"}
+		"getinsight*", "getinsight", "*s", "*x", "", "untag*", "update?ndexingrule", "g", "getgroup?",
+		"get**s", "**", "*t*t*t*", "g*e*t", "gettrace*trace", "*ss*", "get*get*", "*rule", "put*"}
 	for _, op := range lowerOperations {
 		patterns = append(patterns, op, op[:len(op)/2]+"*", "*"+op[len(op)/2:], op+"x")
 	}
@@ -47,6 +48,14 @@ func TestMatchesSomeOperationMatchesScan(t *testing.T) {
 		}
 		if got := matchesSomeOperation(&pat, text); got != want {
 			t.Errorf("matchesSomeOperation(%q) = %v; scanning every operation says %v", text, got, want)
+		}
+		if strings.Contains(text, "?") {
+			continue
+		}
+		for _, op := range append(lowerOperations, "", "get", "gettrace", "sampling") {
+			if got, want := matchStarsOnly(&pat, op), pat.match(op); got != want {
+				t.Errorf("matchStarsOnly(%q, %q) = %v, pattern.match says %v", text, op, got, want)
+			}
 		}
 	}
 }
