@@ -6,6 +6,7 @@
 #   bench/measure.sh throughput   Put, List and a half-and-half mix, baseline then xraylocal,
 #                                 REPEAT times each; prints one line per run and the medians
 #   bench/measure.sh rss          resident memory of xraylocal before and after MILLION requests
+#   bench/measure.sh latency      Put and List latency at 1, 4, 8 and 32 workers (queueing vs service time)
 #   bench/measure.sh startup      process start to healthy (go run ./bench/startup)
 #   bench/measure.sh all          the three
 #
@@ -111,6 +112,21 @@ throughput() {
 	machine
 }
 
+latency() {
+	machine
+	start xraylocal "$xl" serve --listen 127.0.0.1:0 --store "sqlite:$work/lat/xraylocal.db"
+	local url=$URL pid=$PID
+	# Create the policies first, so the Puts measured are updates as in the other runs.
+	"$xl" bench --endpoint "$url" --requests 2000 --mix put=1 --quiet >/dev/null
+	for w in 1 4 8 32; do
+		for mix in put=1 list=1; do
+			"$xl" bench --endpoint "$url" --workers "$w" --duration "$DURATION" --mix "$mix" --json --quiet >"$OUT/latency-$w-${mix//[=,]/_}.json"
+			jq -r --arg w "$w" '"workers \($w)\t\(.mix)\t\(.requests_per_second|floor) req/s\tp50 \(.latency_ms.p50*100|floor/100) ms\tp90 \(.latency_ms.p90*100|floor/100) ms\tp99 \(.latency_ms.p99*100|floor/100) ms\tmax \(.latency_ms.max*100|floor/100) ms"' "$OUT/latency-$w-${mix//[=,]/_}.json"
+		done
+	done
+	stop "$pid"
+}
+
 rss_of() { grep -E "^$2:" "/proc/$1/status" | awk '{print $2/1024 " MiB"}'; }
 
 rss() {
@@ -136,10 +152,11 @@ startup() {
 case "${1:-all}" in
 throughput) throughput ;;
 rss) rss ;;
+latency) latency ;;
 startup) startup ;;
-all) throughput && rss && startup ;;
+all) throughput && latency && rss && startup ;;
 *)
-	echo "usage: bench/measure.sh throughput|rss|startup|all" >&2
+	echo "usage: bench/measure.sh throughput|latency|rss|startup|all" >&2
 	exit 2
 	;;
 esac
