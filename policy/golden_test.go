@@ -157,8 +157,20 @@ func goldenRequests() []Request {
 
 // goldenFingerprints returns the behaviour and structure fingerprints of document.
 func goldenFingerprints(document string, requests []Request) (behaviour, structure string, detail string) {
-	var b strings.Builder
 	pol, err := Parse(document)
+	detail = outcome(pol, err, requests)
+	if err != nil {
+		return short(detail), short(""), detail
+	}
+	h := sha256.New()
+	dumpValue(h, reflect.ValueOf(pol), 0)
+	return short(detail), hex.EncodeToString(h.Sum(nil))[:12], detail
+}
+
+// outcome describes what a parse gave: every problem of a refused document,
+// or the statements of an accepted one and how it decides each request.
+func outcome(pol *Policy, err error, requests []Request) string {
+	var b strings.Builder
 	if err != nil {
 		verr, ok := err.(*ValidationError)
 		if !ok {
@@ -169,7 +181,7 @@ func goldenFingerprints(document string, requests []Request) (behaviour, structu
 			}
 			fmt.Fprintf(&b, "%s\n", verr.Error())
 		}
-		return short(b.String()), short(""), b.String()
+		return b.String()
 	}
 	fmt.Fprintf(&b, "valid %q %q %d\n", pol.Version, pol.ID, len(pol.Statements))
 	for i := range pol.Statements {
@@ -184,9 +196,7 @@ func goldenFingerprints(document string, requests []Request) (behaviour, structu
 		}
 		b.WriteString("\n")
 	}
-	h := sha256.New()
-	dumpValue(h, reflect.ValueOf(pol), 0)
-	return short(b.String()), hex.EncodeToString(h.Sum(nil))[:12], b.String()
+	return b.String()
 }
 
 func short(s string) string {

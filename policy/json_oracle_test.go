@@ -2,8 +2,9 @@ package policy
 
 // The JSON reader as it was before the parser read documents into a flat tape:
 // it builds a tree of jsonValue. It is kept as the reference the tape reader is
-// compared with (FuzzJSONTape), and TestJSONReader reads the tape through it
-// (parseJSON below).
+// compared with (FuzzJSONTape) and as the reader of the tree parser
+// (parse_oracle_test.go); TestJSONReader reads the tape through it (parseJSON
+// below).
 
 import (
 	"fmt"
