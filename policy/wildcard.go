@@ -185,9 +185,19 @@ func compilePatternIn(s string, a *arena) pattern {
 	if len(s) == 1 {
 		return anyPattern
 	}
-	pieces, star := splitPieces(s, take(a.pieceSlab(), stars+1)[:0])
+	// Split at the stars, as splitPieces does, knowing how many there are.
+	pieces := take(a.pieceSlab(), stars+1)
+	start, k := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '*' {
+			pieces[k] = piece{text: s[start:i], qWild: true, wild: question && strings.IndexByte(s[start:i], '?') >= 0}
+			k++
+			start = i + 1
+		}
+	}
+	pieces[k] = piece{text: s[start:], qWild: true, wild: question && strings.IndexByte(s[start:], '?') >= 0}
 	withFailTables(pieces, a)
-	return pattern{pieces: pieces, star: star}
+	return pattern{pieces: pieces, star: true}
 }
 
 // anyPattern is "*". Compiled patterns are never modified, so documents share it.
