@@ -54,11 +54,12 @@ func (p *parser) duplicates(rule, element, suffix string, obj int) {
 	}
 	if n <= 16 {
 		// Few members, the usual case: comparing pairs costs less than a map.
-		for i, m := 1, t.after(t.first(obj)+1); i < n; i, m = i+1, t.after(m+1) {
-			key := t.text(m)
-			for j, o := 0, t.first(obj); j < i; j, o = j+1, t.after(o+1) {
-				if t.text(o) == key {
-					report(key)
+		var keys [16]string
+		for i, m := 0, t.first(obj); i < n; i, m = i+1, t.after(m+1) {
+			keys[i] = t.text(m)
+			for j := 0; j < i; j++ {
+				if keys[j] == keys[i] {
+					report(keys[i])
 					break
 				}
 			}

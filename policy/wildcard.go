@@ -382,12 +382,7 @@ func (p *pattern) isLiteral() bool {
 
 // hasWildcard reports whether s holds "*" or "?".
 func hasWildcard(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '*' || s[i] == '?' {
-			return true
-		}
-	}
-	return false
+	return strings.IndexByte(s, '*') >= 0 || strings.IndexByte(s, '?') >= 0
 }
 
 // lowerASCII lower-cases ASCII letters only: IAM compares action names and
