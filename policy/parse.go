@@ -512,6 +512,17 @@ func (p *parser) resources(element string, v int) []arnPattern {
 			p.add("V-11", element, quote(s)+" "+err.Error())
 			continue
 		}
+		if t.parts == nil && s != "*" {
+			// Plain text, the usual case: split it once, for the check and
+			// for the compiled form.
+			c, msg := p.compileXRayARN(s)
+			if msg != "" {
+				p.add("V-9", element, quote(s)+" "+msg)
+				continue
+			}
+			out = append(out, arnPattern{tmpl: t, static: c})
+			continue
+		}
 		if s != "*" {
 			if msg := checkXRayARN(&t); msg != "" {
 				p.add("V-9", element, quote(s)+" "+msg)
@@ -523,25 +534,40 @@ func (p *parser) resources(element string, v int) []arnPattern {
 	return out
 }
 
-// checkXRayARN checks that a Resource is arn:<partition>:xray:<region>:<account>:<resource>,
-// where any component may hold wildcards or policy variables. It returns why not,
-// or "" when it is.
+// compileXRayARN compiles plain policy text that must be an X-Ray ARN, as
+// compileARNTextIn does, or returns why it is not one, as checkXRayARN does.
+func (p *parser) compileXRayARN(s string) (compiledARN, string) {
+	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
+	var comps [arnComponents]string
+	rest := s
+	for i := 0; i < arnComponents-1; i++ {
+		j := strings.IndexByte(rest, ':')
+		if j < 0 {
+			return compiledARN{}, want
+		}
+		comps[i], rest = rest[:j], rest[j+1:]
+	}
+	comps[arnComponents-1] = rest
+	if comps[0] != "arn" || comps[1] == "" || comps[5] == "" {
+		return compiledARN{}, want
+	}
+	c := compiledARN{components: take(p.a.patternSlab(), arnComponents)}
+	for i := range comps {
+		c.components[i] = compilePatternIn(comps[i], p.a)
+	}
+	// The service component, compiled, is what globMatch would compile.
+	if !c.components[2].match("xray") {
+		return compiledARN{}, "is not an X-Ray resource: its service is " + quote(comps[2]) + ", not xray"
+	}
+	return c, ""
+}
+
+// checkXRayARN checks that a Resource with policy variables or escapes is
+// arn:<partition>:xray:<region>:<account>:<resource>, where any component may
+// hold wildcards or variables (plain text goes through compileXRayARN). It
+// returns why not, or "" when it is.
 func checkXRayARN(t *template) string {
 	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
-	if t.parts == nil {
-		// Plain text, the usual case: look at the components in place.
-		s := t.raw
-		var comps [arnComponents]string
-		for i := 0; i < arnComponents-1; i++ {
-			j := strings.IndexByte(s, ':')
-			if j < 0 {
-				return want
-			}
-			comps[i], s = s[:j], s[j+1:]
-		}
-		comps[arnComponents-1] = s
-		return checkARNComponents(comps[:])
-	}
 	// With variables or escapes: split at the colons of the policy's own text
 	// (a colon in a variable's value does not split). A component that holds a
 	// variable or an escape stands for text the request supplies; it is not
@@ -611,17 +637,6 @@ func arnComponentText(t *template, i int) string {
 		}
 	}
 	return cur.String()
-}
-
-func checkARNComponents(comps []string) string {
-	const want = "is not \"*\" or an X-Ray ARN (arn:<partition>:xray:<region>:<account>:<resource>)"
-	if comps[0] != "arn" || comps[1] == "" || comps[5] == "" {
-		return want
-	}
-	if !globMatch(comps[2], "xray") {
-		return "is not an X-Ray resource: its service is " + quote(comps[2]) + ", not xray"
-	}
-	return ""
 }
 
 // conditions reads a Condition element (rules V-10, V-11).
