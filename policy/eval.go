@@ -1,6 +1,9 @@
 package policy
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // StatementRef names a statement that decided a request.
 type StatementRef struct {
@@ -38,7 +41,10 @@ func Evaluate(policies []*Policy, req *Request) Result {
 	}
 	ev := evaluation{req: req, who: newCaller(&req.Principal), resource: splitARN(req.Resource)}
 	ev.readAction(req.Action)
-	var allows, denies []StatementRef
+	// The deciding statements are collected on the stack and copied once, at
+	// their exact number, into the result.
+	var allowBuf, denyBuf [8]StatementRef
+	allows, denies := allowBuf[:0], denyBuf[:0]
 	for pi, pol := range policies {
 		if pol == nil {
 			continue
@@ -56,18 +62,15 @@ func Evaluate(policies []*Policy, req *Request) Result {
 			if st.Effect == EffectDeny {
 				denies = append(denies, ref)
 			} else {
-				if allows == nil {
-					allows = make([]StatementRef, 0, len(pol.Statements)-si)
-				}
 				allows = append(allows, ref)
 			}
 		}
 	}
 	switch {
 	case len(denies) > 0:
-		return Result{Decision: Deny, Statements: denies}
+		return Result{Decision: Deny, Statements: slices.Clone(denies)}
 	case len(allows) > 0:
-		return Result{Decision: Allow, Statements: allows}
+		return Result{Decision: Allow, Statements: slices.Clone(allows)}
 	}
 	return Result{Decision: ImplicitDeny}
 }
