@@ -43,7 +43,8 @@ func Evaluate(policies []*Policy, req *Request) Result {
 	ev.readAction(req.Action)
 	// The deciding statements are collected on the stack and copied once, at
 	// their exact number, into the result.
-	var allowBuf, denyBuf [8]StatementRef
+	var allowBuf [8]StatementRef
+	var denyBuf [4]StatementRef
 	allows, denies := allowBuf[:0], denyBuf[:0]
 	for pi, pol := range policies {
 		if pol == nil {
@@ -88,13 +89,13 @@ type evaluation struct {
 	// reads holds request values already read as a number, a date, a boolean,
 	// an address or an ARN's components: a policy tends to test the same keys
 	// in every statement.
-	reads  [8]cachedRead
+	reads  [6]cachedRead
 	nreads int
 	// keys holds the context's values of the current policy's keys, by their
 	// position in Policy.keys, once looked up: the statements of a policy test
 	// the same few keys. nkeys is how many the policy has, or 0 when they are
 	// too many to cache.
-	keys  [16]cachedKey
+	keys  [8]cachedKey
 	nkeys int
 }
 
