@@ -267,57 +267,49 @@ func (p *parser) statement(pos int, v int) Statement {
 		p.add("V-5", "Effect", p.describe(e)+" is not \"Allow\" or \"Deny\" (case-sensitive)")
 	}
 
-	prin, notPrin := members.principal, members.notPrincipal
-	hasP, hasNP := prin != 0, notPrin != 0
-	switch {
-	case hasP && hasNP:
-		p.add("V-6", "", "has both Principal and NotPrincipal; give exactly one")
-	case !hasP && !hasNP:
-		p.add("V-6", "", "has no Principal; a resource policy must name who it applies to")
-	case hasP:
-		st.principals = p.principal("Principal", prin)
-	default:
-		st.notPrincipal = true
-		st.principals = p.principal("NotPrincipal", notPrin)
-		if st.Effect == EffectAllow {
+	if elem, v, not, ok := p.exactlyOne("V-6", "Principal", members.principal, members.notPrincipal,
+		"a resource policy must name who it applies to"); ok {
+		st.notPrincipal = not
+		st.principals = p.principal(elem, v)
+		if not && st.Effect == EffectAllow {
 			// IAM JSON policy elements reference, NotPrincipal: AWS strongly
 			// recommends against NotPrincipal with Allow; rule V-6 refuses it.
 			p.add("V-6", "NotPrincipal", "is only allowed in a statement whose Effect is \"Deny\"")
 		}
 	}
-
-	act, notAct := members.action, members.notAction
-	hasA, hasNA := act != 0, notAct != 0
-	switch {
-	case hasA && hasNA:
-		p.add("V-8", "", "has both Action and NotAction; give exactly one")
-	case !hasA && !hasNA:
-		p.add("V-8", "", "has no Action; give Action or NotAction")
-	case hasA:
-		st.actions = p.actions("Action", act)
-	default:
-		st.notAction = true
-		st.actions = p.actions("NotAction", notAct)
+	if elem, v, not, ok := p.exactlyOne("V-8", "Action", members.action, members.notAction,
+		"give Action or NotAction"); ok {
+		st.notAction = not
+		st.actions = p.actions(elem, v)
 	}
-
-	res, notRes := members.resource, members.notResource
-	hasR, hasNR := res != 0, notRes != 0
-	switch {
-	case hasR && hasNR:
-		p.add("V-9", "", "has both Resource and NotResource; give exactly one")
-	case !hasR && !hasNR:
-		p.add("V-9", "", "has no Resource; give Resource (\"*\" for X-Ray) or NotResource")
-	case hasR:
-		st.resources = p.resources("Resource", res)
-	default:
-		st.notResource = true
-		st.resources = p.resources("NotResource", notRes)
+	if elem, v, not, ok := p.exactlyOne("V-9", "Resource", members.resource, members.notResource,
+		"give Resource (\"*\" for X-Ray) or NotResource"); ok {
+		st.notResource = not
+		st.resources = p.resources(elem, v)
 	}
 
 	if c := members.condition; c != 0 {
 		st.conditions = p.conditions(c)
 	}
 	return st
+}
+
+// exactlyOne applies "exactly one of Name / NotName" (rules V-6, V-8, V-9) to a
+// statement's members pos and neg (0 when absent). It returns the element present, its
+// value and whether it is the Not form; ok is false after a problem was reported, with
+// missing saying what to give when neither is there.
+func (p *parser) exactlyOne(rule, name string, pos, neg int, missing string) (elem string, v int, not, ok bool) {
+	switch {
+	case pos != 0 && neg != 0:
+		p.add(rule, "", "has both "+name+" and Not"+name+"; give exactly one")
+	case pos == 0 && neg == 0:
+		p.add(rule, "", "has no "+name+"; "+missing)
+	case pos != 0:
+		return name, pos, false, true
+	default:
+		return "Not" + name, neg, true, true
+	}
+	return "", 0, false, false
 }
 
 // stringList reads a string or a non-empty array of strings.
