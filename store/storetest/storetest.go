@@ -173,22 +173,12 @@ func Run(t *testing.T, h Harness) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_, errs[i] = s.PutResourcePolicy(ctx, put("p", fmt.Sprintf("writer %d", i), str("1"), 1))
-			}()
+			})
 		}
 		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			if err == nil {
-				wins++
-				continue
-			}
-			wantCode(t, err, xraylocal.InvalidPolicyRevisionIdException)
-		}
-		if wins != 1 {
+		if wins := countWins(t, errs, xraylocal.InvalidPolicyRevisionIdException); wins != 1 {
 			t.Fatalf("%d of %d concurrent puts with the same expected revision succeeded, want exactly 1", wins, n)
 		}
 		if got := list(t, s, scopeA); len(got) != 1 || got[0].Revision != 2 {
@@ -203,21 +193,12 @@ func Run(t *testing.T, h Harness) {
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				_, errs[i] = s.PutResourcePolicy(ctx, put(fmt.Sprintf("p%02d", i), "d", nil, 0))
-			}()
+			})
 		}
 		wg.Wait()
-		wins := 0
-		for _, err := range errs {
-			if err == nil {
-				wins++
-				continue
-			}
-			wantCode(t, err, xraylocal.PolicyCountLimitExceededException)
-		}
+		wins := countWins(t, errs, xraylocal.PolicyCountLimitExceededException)
 		if got := list(t, s, scopeA); wins != xraylocal.MaxResourcePolicies || len(got) != xraylocal.MaxResourcePolicies {
 			t.Fatalf("%d creates succeeded and %d policies exist, want %d and %d", wins, len(got),
 				xraylocal.MaxResourcePolicies, xraylocal.MaxResourcePolicies)
