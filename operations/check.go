@@ -303,16 +303,13 @@ func (c *checker) object(s *Shape, depth int) *xraylocal.Error {
 			if err != nil {
 				return err
 			}
-			c.skipWS()
-			if c.pos < len(c.data) && c.data[c.pos] == ',' {
-				c.pos++
-				continue
+			more, err := c.next('}')
+			if err != nil {
+				return err
 			}
-			if c.pos < len(c.data) && c.data[c.pos] == '}' {
-				c.pos++
+			if !more {
 				break
 			}
-			return c.unexpected("',' or '}'")
 		}
 	}
 	if s.Type == TypeMap {
@@ -385,16 +382,13 @@ func (c *checker) list(s *Shape, depth int) *xraylocal.Error {
 				return err
 			}
 			n++
-			c.skipWS()
-			if c.pos < len(c.data) && c.data[c.pos] == ',' {
-				c.pos++
-				continue
+			more, err := c.next(']')
+			if err != nil {
+				return err
 			}
-			if c.pos < len(c.data) && c.data[c.pos] == ']' {
-				c.pos++
+			if !more {
 				break
 			}
-			return c.unexpected("',' or ']'")
 		}
 	}
 	c.checkCount(s, n, "item", "items")
@@ -440,16 +434,9 @@ func (c *checker) skip(depth int) *xraylocal.Error {
 			if err := c.skip(depth + 1); err != nil {
 				return err
 			}
-			c.skipWS()
-			if c.pos < len(c.data) && c.data[c.pos] == ',' {
-				c.pos++
-				continue
+			if more, err := c.next(closing); err != nil || !more {
+				return err
 			}
-			if c.pos < len(c.data) && c.data[c.pos] == closing {
-				c.pos++
-				return nil
-			}
-			return c.unexpected("',' or '" + string(closing) + "'")
 		}
 	case b == '"':
 		_, err := c.str(false)
@@ -777,6 +764,23 @@ func (c *checker) syntaxError(format string, args ...any) *xraylocal.Error {
 }
 
 // unexpected is the syntax error for the byte at c.pos when want was expected.
+// next reads what follows a member or an item: ',' when more follow, or closing ('}' or
+// ']') when the object or array ends.
+func (c *checker) next(closing byte) (more bool, err *xraylocal.Error) {
+	c.skipWS()
+	if c.pos < len(c.data) {
+		switch c.data[c.pos] {
+		case ',':
+			c.pos++
+			return true, nil
+		case closing:
+			c.pos++
+			return false, nil
+		}
+	}
+	return false, c.unexpected("',' or '" + string(closing) + "'")
+}
+
 func (c *checker) unexpected(want string) *xraylocal.Error {
 	if c.pos >= len(c.data) {
 		return c.syntaxError("unexpected end of JSON input, expected %s", want)
