@@ -85,21 +85,23 @@ func TestHasWildcard(t *testing.T) {
 	}
 }
 
-// TestSpecialIn8MatchesTable checks the word-at-a-time test of the JSON
+// TestFirstSpecialMatchesTable checks the word-at-a-time test of the JSON
 // reader's string scan against the byte table: every byte value at every
 // position, and pairs of bytes near the boundaries the arithmetic borrows
 // across.
-func TestSpecialIn8MatchesTable(t *testing.T) {
+func TestFirstSpecialMatchesTable(t *testing.T) {
 	t.Parallel()
 	check := func(buf [8]byte) {
 		var x uint64
-		want := false
+		want := 8
 		for i := 7; i >= 0; i-- {
 			x = x<<8 | uint64(buf[i])
-			want = want || strSpecial[buf[i]]
+			if strSpecial[buf[i]] {
+				want = i
+			}
 		}
-		if got := specialIn8(x); got != want {
-			t.Fatalf("specialIn8(%q) = %v, the table says %v", buf[:], got, want)
+		if got := firstSpecial(x); got != want {
+			t.Fatalf("firstSpecial(%q) = %d, the table says %d", buf[:], got, want)
 		}
 	}
 	filler := [8]byte{'x', 'x', 'x', 'x', 'x', 'x', 'x', 'x'}
