@@ -230,24 +230,32 @@ func (p *parser) statement(pos int, v int) Statement {
 		p.add("V-3", "", "is "+t.kind(v).String()+"; a statement is a JSON object")
 		return st
 	}
+	// One pass finds the members, the first of each name, and the Sid that
+	// problems are reported with (the last string Sid). Only a statement
+	// with a repeated or unknown name has problems to report, found in a
+	// second pass in the document's order: repeated names first.
 	var members statementMembers
 	n := t.count(v)
+	clean := true
 	for i, m := 0, t.first(v); i < n; i, m = i+1, t.after(m+1) {
-		if t.kind(m+1) == jsonString && t.text(m) == "Sid" {
+		key := t.text(m)
+		if key == "Sid" && t.kind(m+1) == jsonString {
 			st.Sid = t.text(m + 1)
 			p.sid = st.Sid
 		}
-	}
-	p.duplicates("V-4", "", "", v)
-	for i, m := 0, t.first(v); i < n; i, m = i+1, t.after(m+1) {
-		key := t.text(m)
 		slot := members.slot(key)
-		if slot == nil {
-			p.add("V-4", "", "unknown key "+quote(key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
+		if slot == nil || *slot != 0 {
+			clean = false
 			continue
 		}
-		if *slot == 0 {
-			*slot = m + 1
+		*slot = m + 1
+	}
+	if !clean {
+		p.duplicates("V-4", "", "", v)
+		for i, m := 0, t.first(v); i < n; i, m = i+1, t.after(m+1) {
+			if key := t.text(m); members.slot(key) == nil {
+				p.add("V-4", "", "unknown key "+quote(key)+"; a statement has only Sid, Effect, Principal, NotPrincipal, Action, NotAction, Resource, NotResource and Condition")
+			}
 		}
 	}
 	if sid := members.sid; sid != 0 && t.kind(sid) != jsonString {
