@@ -42,7 +42,7 @@ func newArena(size int) *arena {
 	first := func(perByte, most int) int { return min(max(size/perByte, 4), most) }
 	return &arena{
 		pieces:   slab[piece]{first: first(32, 256)},
-		strs:     slab[string]{first: first(48, 128)},
+		strs:     slab[string]{first: first(100, 128)},
 		values:   slab[condValue]{block: 16, first: first(100, 64)},
 		arns:     slab[arnPattern]{block: 16, first: first(200, 64)},
 		patterns: slab[pattern]{block: 32, first: first(64, 128)},

@@ -33,6 +33,10 @@ type parser struct {
 	// statement context for problems
 	pos int
 	sid string
+	// list holds what stringList read last. Its callers are done with the
+	// strings before the next call and copy what they keep into the arena,
+	// so the lists cost the policy nothing.
+	list [16]string
 }
 
 func (p *parser) add(rule, element, msg string) {
@@ -320,17 +324,17 @@ func (p *parser) exactlyOne(rule, name string, pos, neg int, missing string) (el
 	return "", 0, false, false
 }
 
-// stringList reads a string or a non-empty array of strings.
+// stringList reads a string or a non-empty array of strings. The list is
+// valid until the next call.
 func (p *parser) stringList(rule, element string, v int) ([]string, bool) {
 	t := p.t
 	switch kind := t.kind(v); {
 	case kind == jsonString:
-		out := take(&p.a.strs, 1)
-		out[0] = t.text(v)
-		return out, true
+		p.list[0] = t.text(v)
+		return p.list[:1], true
 	case kind == jsonArray && t.count(v) > 0:
 		n := t.count(v)
-		out := take(&p.a.strs, n)[:0]
+		out := p.list[:0] // a longer list grows onto the heap
 		ok := true
 		for i, it := 0, t.first(v); i < n; i, it = i+1, t.after(it) {
 			if t.kind(it) != jsonString {
