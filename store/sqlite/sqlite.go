@@ -57,6 +57,8 @@ type Store struct {
 	deleteStmts [batchSizes]*sql.Stmt
 	listStmt    *sql.Stmt // on r
 	pingStmt    *sql.Stmt // on r
+	// lists holds the listings last read, while nothing is committed (readcache.go).
+	lists *readCache
 
 	// ops is the queue of writes for the writer. A sender holds mu's read lock while it
 	// sends and checks closed first, so once Close has set closed under the write lock
@@ -188,6 +190,9 @@ func (s *Store) openDBs(ctx context.Context) error {
 		if *p.stmt, err = p.db.PrepareContext(ctx, p.query); err != nil {
 			return wrap("prepare statement", err)
 		}
+	}
+	if s.lists, err = openReadCache(ctx, s.r); err != nil {
+		return err
 	}
 	for i := range batchSizes {
 		if s.upsertStmts[i], err = s.w.PrepareContext(ctx, upsertQuery(1<<i)); err != nil {
@@ -327,14 +332,33 @@ func (s *Store) Reset(ctx context.Context) error {
 	return s.submit(ctx, &op{reset: true}).err
 }
 
-// ListResourcePolicies implements xraylocal.Store. The single SELECT is its own read
-// transaction in SQLite: it sees one snapshot holding every commit before it started,
-// so every acknowledged write (rule L-4), also those of other processes. It returns
-// ErrClosed after Close, or an error saying what failed.
+// ListResourcePolicies implements xraylocal.Store. It answers from the readers' cache
+// when nothing was committed since the scope was last read (readcache.go), and
+// otherwise with a single SELECT, its own read transaction in SQLite: it sees one
+// snapshot holding every commit before it started. Either way the listing holds every
+// acknowledged write (rule L-4), also those of other processes. It returns ErrClosed
+// after Close, or an error saying what failed.
 func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope) ([]xraylocal.ResourcePolicy, error) {
 	if s.isClosing() {
 		return nil, ErrClosed
 	}
+	cached, hit, v, err := s.lists.lookup(ctx, scope)
+	switch {
+	case err != nil:
+		return nil, s.readError("read data version", err)
+	case hit:
+		return cached, nil
+	}
+	out, err := s.readList(ctx, scope)
+	if err != nil {
+		return nil, err
+	}
+	s.lists.store(scope, v, out)
+	return out, nil
+}
+
+// readList reads the policies of scope from the file.
+func (s *Store) readList(ctx context.Context, scope xraylocal.Scope) ([]xraylocal.ResourcePolicy, error) {
 	rows, err := s.listStmt.QueryContext(ctx, scope.Account, scope.Region)
 	if err != nil {
 		return nil, s.readError("list policies", err)
@@ -409,6 +433,9 @@ func (s *Store) Close() error {
 // connection is the last and checkpoints with synchronous=FULL. It returns the first error.
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.lists != nil {
+		errs = append(errs, s.lists.close())
+	}
 	stmts := []*sql.Stmt{s.listStmt, s.pingStmt, s.scopeStmt, s.versionStmt, s.resetStmt}
 	stmts = append(append(stmts, s.upsertStmts[:]...), s.deleteStmts[:]...)
 	for _, st := range stmts {

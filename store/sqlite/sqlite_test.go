@@ -653,6 +653,64 @@ func TestWriterCache(t *testing.T) {
 	}
 }
 
+// TestReadCache: Lists are served from the readers' cache while nothing commits, and
+// see at once a commit of this store's writer, of another connection, or of a reset
+// (rule L-4).
+func TestReadCache(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	ctx := context.Background()
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d1", nil)); err != nil {
+		t.Fatal(err)
+	}
+	names := func(ps []xraylocal.ResourcePolicy) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name+"="+p.Document)
+		}
+		return out
+	}
+	check := func(step string, want ...string) {
+		t.Helper()
+		if diff := cmp.Diff(want, names(list(t, s, scopeA))); diff != "" {
+			t.Errorf("%s: listing differs (-want +got):\n%s", step, diff)
+		}
+	}
+	check("first list", "p=d1")
+	hits := s.lists.hits
+	for range 10 {
+		check("repeated list", "p=d1")
+	}
+	if got := s.lists.hits - hits; got != 10 {
+		t.Errorf("10 lists with no commit between them: %d served from the cache, want 10", got)
+	}
+
+	// A listing handed out is the caller's: changing it does not change the cache.
+	list(t, s, scopeA)[0].Document = "changed by the caller"
+	check("after the caller changed its copy", "p=d1")
+
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "q", "d2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	check("after a put", "p=d1", "q=d2")
+
+	db := rawDB(t, path)
+	if _, err := db.Exec(`UPDATE policies SET document = 'outside' WHERE name = 'p'`); err != nil {
+		t.Fatal(err)
+	}
+	check("after another connection's update", "p=outside", "q=d2")
+
+	if err := s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	check("after a delete", "p=outside")
+	if err := s.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("after a reset")
+}
+
 // TestGroupCommit_OneBatchInOrder runs batches in a chosen order through the writer's
 // own code: each write is decided against the ones before it, and only the batch's net
 // changes reach the file.
