@@ -9,7 +9,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -216,19 +215,6 @@ func readBody(r *http.Request, op *operations.Operation) ([]byte, error) {
 		return nil, xraylocal.Errorf(xraylocal.SerializationException, "the request body could not be read: %v", err)
 	}
 	return buf.Bytes(), nil
-}
-
-// writeJSON writes a 200-class JSON response with its length.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v) // the wire structs always encode
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
 }
 
 // observe logs one line per request and records its metrics (code "" is success).

@@ -15,9 +15,11 @@ import (
 // here ("expected Timestamp to be a JSON Number", service/xray/deserializers.go).
 type epochSeconds time.Time
 
-func (t epochSeconds) MarshalJSON() ([]byte, error) {
+func (t epochSeconds) MarshalJSON() ([]byte, error) { return t.appendJSON(nil), nil }
+
+func (t epochSeconds) appendJSON(b []byte) []byte {
 	tt := time.Time(t)
-	b := strconv.AppendInt(nil, tt.Unix(), 10)
+	b = strconv.AppendInt(b, tt.Unix(), 10)
 	if us := tt.Nanosecond() / 1000; us != 0 {
 		frac := strconv.AppendInt(nil, int64(us)+1_000_000, 10)[1:] // six digits, zero-padded
 		for frac[len(frac)-1] == '0' {
@@ -25,7 +27,7 @@ func (t epochSeconds) MarshalJSON() ([]byte, error) {
 		}
 		b = append(append(b, '.'), frac...)
 	}
-	return b, nil
+	return b
 }
 
 type resourcePolicyJSON struct {
@@ -33,6 +35,14 @@ type resourcePolicyJSON struct {
 	PolicyDocument   string       `json:"PolicyDocument"`
 	PolicyRevisionId string       `json:"PolicyRevisionId"`
 	LastUpdatedTime  epochSeconds `json:"LastUpdatedTime"`
+}
+
+func (p *resourcePolicyJSON) appendJSON(b []byte) []byte {
+	b = appendJSONString(append(b, `{"PolicyName":`...), p.PolicyName)
+	b = appendJSONString(append(b, `,"PolicyDocument":`...), p.PolicyDocument)
+	b = appendJSONString(append(b, `,"PolicyRevisionId":`...), p.PolicyRevisionId)
+	b = p.LastUpdatedTime.appendJSON(append(b, `,"LastUpdatedTime":`...))
+	return append(b, '}')
 }
 
 func resourcePolicyToWire(p xraylocal.ResourcePolicy) resourcePolicyJSON {
@@ -55,6 +65,10 @@ type putResourcePolicyOutput struct {
 	ResourcePolicy resourcePolicyJSON `json:"ResourcePolicy"`
 }
 
+func (o *putResourcePolicyOutput) appendJSON(b []byte) []byte {
+	return append(o.ResourcePolicy.appendJSON(append(b, `{"ResourcePolicy":`...)), '}')
+}
+
 type listResourcePoliciesInput struct {
 	NextToken *string `json:"NextToken"`
 }
@@ -64,9 +78,30 @@ type listResourcePoliciesOutput struct {
 	NextToken        *string              `json:"NextToken,omitempty"`
 }
 
+func (o *listResourcePoliciesOutput) appendJSON(b []byte) []byte {
+	if o.ResourcePolicies == nil {
+		b = append(b, `{"ResourcePolicies":null`...)
+	} else {
+		b = append(b, `{"ResourcePolicies":[`...)
+		for i := range o.ResourcePolicies {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = o.ResourcePolicies[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if o.NextToken != nil {
+		b = appendJSONString(append(b, `,"NextToken":`...), *o.NextToken)
+	}
+	return append(b, '}')
+}
+
 type deleteResourcePolicyInput struct {
 	PolicyName       string  `json:"PolicyName"`
 	PolicyRevisionId *string `json:"PolicyRevisionId"`
 }
 
 type deleteResourcePolicyOutput struct{}
+
+func (o *deleteResourcePolicyOutput) appendJSON(b []byte) []byte { return append(b, `{}`...) }
