@@ -31,7 +31,16 @@ func newARNPattern(t template) arnPattern { return newARNPatternIn(t, nil) }
 
 // newARNPatternIn compiles t with its pieces cut from a's slabs.
 func newARNPatternIn(t template, a *arena) arnPattern {
-	p := arnPattern{tmpl: t}
+	var p arnPattern
+	p.compileIn(t, a)
+	return p
+}
+
+// compileIn compiles t into p, which is zero, with its pieces cut from a's
+// slabs. The parser compiles straight into the policy's memory: a pattern is
+// large to copy.
+func (p *arnPattern) compileIn(t template, a *arena) {
+	p.tmpl = t
 	switch {
 	case t.parts == nil:
 		p.static = compileARNTextIn(t.raw, a)
@@ -40,7 +49,6 @@ func newARNPatternIn(t template, a *arena) arnPattern {
 	default:
 		p.vars, _ = newVarARN(&t, a)
 	}
-	return p
 }
 
 // compileARNText compiles plain policy text.

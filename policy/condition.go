@@ -212,8 +212,9 @@ type condValue struct {
 	prefix netip.Prefix // IpAddress
 }
 
-// parseConditionValue converts one JSON scalar for op into cv. text is the string, or the
-// JSON text of a number or boolean (rule V-10: those compare as their JSON text).
+// parseConditionValue converts one JSON scalar for op into cv, which is zero. text is the
+// string, or the JSON text of a number or boolean (rule V-10: those compare as their JSON
+// text). It sets only the fields the operator uses: a condValue is large to copy.
 func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string, variables bool, a *arena) error {
 	switch op.family {
 	case famString, famStringIgnoreCase, famStringLike, famARN:
@@ -221,7 +222,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if err != nil {
 			return err
 		}
-		*cv = condValue{tmpl: t}
+		cv.tmpl = t
 		switch {
 		case op.family == famStringLike && t.parts == nil:
 			cv.like = &take(a.patternSlab(), 1)[0]
@@ -231,7 +232,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 			*cv.like, _ = t.pattern(Context{})
 		case op.family == famARN:
 			cv.arn = &take(a.arnSlab(), 1)[0]
-			*cv.arn = newARNPatternIn(t, a)
+			cv.arn.compileIn(t, a)
 		}
 		return nil
 	case famNumeric:
@@ -242,7 +243,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if !ok {
 			return errors.New("is not a number")
 		}
-		*cv = condValue{num: f}
+		cv.num = f
 		return nil
 	case famDate:
 		if kind == jsonBool {
@@ -252,7 +253,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if !ok {
 			return errors.New("is not a date (ISO 8601, such as 2026-01-02T15:04:05Z, or epoch seconds)")
 		}
-		*cv = condValue{when: t}
+		cv.when = t
 		return nil
 	case famBool, famNull:
 		if kind == jsonNumber {
@@ -262,7 +263,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if !ok {
 			return errors.New("is not true or false")
 		}
-		*cv = condValue{truth: b}
+		cv.truth = b
 		return nil
 	case famBinary:
 		if kind != jsonString {
@@ -272,7 +273,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if err != nil {
 			return errors.New("is not base64")
 		}
-		*cv = condValue{binary: b}
+		cv.binary = b
 		return nil
 	case famIP:
 		if kind != jsonString {
@@ -282,7 +283,7 @@ func parseConditionValue(cv *condValue, op *operator, kind jsonKind, text string
 		if !ok {
 			return errors.New("is not an IP address or CIDR block")
 		}
-		*cv = condValue{prefix: p}
+		cv.prefix = p
 		return nil
 	}
 	return errors.New("has no comparison")

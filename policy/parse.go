@@ -130,10 +130,11 @@ func (p *parser) document(doc string) *Policy {
 	case statements < 0:
 		p.add("V-3", "Statement", "is missing; a policy needs at least one statement")
 	case t.kind(statements) == jsonObject:
-		pol.Statements = []Statement{p.statement(1, statements)}
+		pol.Statements = make([]Statement, 1)
+		p.statement(&pol.Statements[0], 1, statements)
 	case t.kind(statements) == jsonArray && t.count(statements) > 0:
 		n := t.count(statements)
-		pol.Statements = make([]Statement, 0, n)
+		pol.Statements = make([]Statement, n)
 		// Few statements, the usual case: comparing Sids in pairs costs less
 		// than a map; many go through a map, so the work stays linear (V-12).
 		var sids map[string]int
@@ -141,16 +142,16 @@ func (p *parser) document(doc string) *Policy {
 			sids = make(map[string]int, n)
 		}
 		for i, v := 0, t.first(statements); i < n; i, v = i+1, t.after(v) {
-			st := p.statement(i+1, v)
+			st := &pol.Statements[i]
+			p.statement(st, i+1, v)
 			if st.Sid != "" {
-				if first := p.firstSid(pol.Statements, sids, st.Sid); first > 0 {
+				if first := p.firstSid(pol.Statements[:i], sids, st.Sid); first > 0 {
 					p.pos, p.sid = i+1, st.Sid
 					p.add("V-4", "Sid", "is also the Sid of statement "+strconv.Itoa(first)+"; Sids must be unique in a policy")
 				} else if sids != nil {
 					sids[st.Sid] = i + 1
 				}
 			}
-			pol.Statements = append(pol.Statements, st)
 		}
 	case t.kind(statements) == jsonArray:
 		p.add("V-3", "Statement", "is an empty array; a policy needs at least one statement")
@@ -226,13 +227,15 @@ func (sm *statementMembers) slot(key string) *int {
 	return nil
 }
 
-func (p *parser) statement(pos int, v int) Statement {
+// statement reads the statement at node v into st, which is zero: the parser
+// fills the policy's statements where they are, a Statement being large to copy.
+func (p *parser) statement(st *Statement, pos int, v int) {
 	t := p.t
 	p.pos, p.sid = pos, ""
-	st := Statement{Position: pos}
+	st.Position = pos
 	if t.kind(v) != jsonObject {
 		p.add("V-3", "", "is "+t.kind(v).String()+"; a statement is a JSON object")
-		return st
+		return
 	}
 	// One pass finds the members, the first of each name, and the Sid that
 	// problems are reported with (the last string Sid). Only a statement
@@ -282,7 +285,7 @@ func (p *parser) statement(pos int, v int) Statement {
 	if elem, v, not, ok := p.exactlyOne("V-6", "Principal", members.principal, members.notPrincipal,
 		"a resource policy must name who it applies to"); ok {
 		st.notPrincipal = not
-		st.principals = p.principal(elem, v)
+		p.principal(&st.principals, elem, v)
 		if not && st.Effect == EffectAllow {
 			// IAM JSON policy elements reference, NotPrincipal: AWS strongly
 			// recommends against NotPrincipal with Allow; rule V-6 refuses it.
@@ -303,7 +306,6 @@ func (p *parser) statement(pos int, v int) Statement {
 	if c := members.condition; c != 0 {
 		st.conditions = p.conditions(c)
 	}
-	return st
 }
 
 // exactlyOne applies "exactly one of Name / NotName" (rules V-6, V-8, V-9) to a
@@ -353,25 +355,24 @@ func (p *parser) stringList(rule, element string, v int) ([]string, bool) {
 	return nil, false
 }
 
-// principal reads a Principal or NotPrincipal element (rule V-7).
-func (p *parser) principal(element string, v int) principalSet {
+// principal reads a Principal or NotPrincipal element (rule V-7) into ps, which is zero.
+func (p *parser) principal(ps *principalSet, element string, v int) {
 	t := p.t
-	var ps principalSet
 	if t.kind(v) == jsonString {
 		if t.text(v) == "*" {
 			ps.everyone = true
 		} else {
 			p.add("V-7", element, p.describe(v)+" is not \"*\"; name principals in an object such as {\"AWS\": \"123456789012\"} or {\"Service\": \"sns.amazonaws.com\"}")
 		}
-		return ps
+		return
 	}
 	if t.kind(v) != jsonObject {
 		p.add("V-7", element, "is "+t.kind(v).String()+"; it must be \"*\" or an object with AWS, Service, Federated or CanonicalUser")
-		return ps
+		return
 	}
 	if t.count(v) == 0 {
 		p.add("V-7", element, "is an empty object; name at least one principal")
-		return ps
+		return
 	}
 	p.duplicates("V-7", element, "", v)
 	for i, m := 0, t.first(v); i < t.count(v); i, m = i+1, t.after(m+1) {
@@ -432,7 +433,6 @@ func (p *parser) principal(element string, v int) principalSet {
 			}
 		}
 	}
-	return ps
 }
 
 // appendString appends s to list, giving an empty list room for the values
@@ -524,7 +524,8 @@ func (p *parser) resources(element string, v int) []arnPattern {
 				p.add("V-9", element, quote(s)+" "+msg)
 				continue
 			}
-			out = append(out, arnPattern{tmpl: t, static: c})
+			out = out[:len(out)+1]
+			out[len(out)-1].tmpl, out[len(out)-1].static = t, c
 			continue
 		}
 		if s != "*" {
@@ -533,7 +534,8 @@ func (p *parser) resources(element string, v int) []arnPattern {
 				continue
 			}
 		}
-		out = append(out, newARNPatternIn(t, p.a))
+		out = out[:len(out)+1]
+		out[len(out)-1].compileIn(t, p.a)
 	}
 	return out
 }
@@ -678,20 +680,23 @@ func (p *parser) conditions(v int) []condition {
 				p.add("V-10", "Condition: "+name, "has an empty condition key")
 				continue
 			}
-			c, ok := p.condition(op, km)
-			if ok {
-				out = append(out, c)
+			// Read straight into the slab, as condition values are.
+			out = out[:len(out)+1]
+			if c := &out[len(out)-1]; !p.condition(c, op, km) {
+				*c = condition{}
+				out = out[:len(out)-1]
 			}
 		}
 	}
 	return out
 }
 
-// condition reads one condition key (the name node km) and its values.
-func (p *parser) condition(op operator, km int) (condition, bool) {
+// condition reads one condition key (the name node km) and its values into
+// c, which is zero. It reports whether they are all valid.
+func (p *parser) condition(c *condition, op operator, km int) bool {
 	t := p.t
 	key, v := t.text(km), km+1
-	c := condition{op: op, key: lowerKey(key)}
+	c.op, c.key = op, lowerKey(key)
 	c.keyID = p.a.keyID(c.key)
 	element := func() string { return "Condition: " + op.name + ": " + quote(key) }
 	it, count := v, 1
@@ -699,7 +704,7 @@ func (p *parser) condition(op operator, km int) (condition, bool) {
 		it, count = t.first(v), t.count(v)
 		if count == 0 {
 			p.add("V-10", element(), "is an empty array; give at least one value")
-			return c, false
+			return false
 		}
 	}
 	c.values = take(&p.a.values, count)[:0]
@@ -729,5 +734,5 @@ func (p *parser) condition(op operator, km int) (condition, bool) {
 			continue
 		}
 	}
-	return c, ok
+	return ok
 }
