@@ -1,6 +1,7 @@
 package operations
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
@@ -593,6 +594,24 @@ func (c *checker) str(decode bool) ([]byte, *xraylocal.Error) {
 	}
 	c.buf = unescape(c.buf[:0], raw)
 	return c.buf, nil
+}
+
+// UnquoteString returns the value of data, one JSON string with its quotes, as
+// encoding/json decodes it, with the scanner Check uses. It reports false when data is
+// not exactly one JSON string, or holds invalid UTF-8 (which Check refuses).
+func UnquoteString(data []byte) (string, bool) {
+	if len(data) == 0 || data[0] != '"' {
+		return "", false
+	}
+	c := checker{data: data}
+	raw, err := c.str(false)
+	switch {
+	case err != nil || c.pos != len(data):
+		return "", false
+	case len(raw) == len(data)-2 && bytes.IndexByte(raw, '\\') < 0:
+		return string(raw), true
+	}
+	return string(unescape(make([]byte, 0, len(raw)), raw)), true
 }
 
 // lsb and msb have the lowest and highest bit of every byte of a uint64 set, for

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/xraylocal/xraylocal/operations"
 )
 
 func TestW2_DecodeExactNestedAndDoubles(t *testing.T) {
@@ -37,5 +41,79 @@ func TestW2_DecodeExactNestedAndDoubles(t *testing.T) {
 	}
 	if err := decodeExact([]byte(`{"Top":5}`), &got); err == nil {
 		t.Errorf("a number for a string member decoded without error")
+	}
+}
+
+// decodeViaMap is decodeExact's meaning for the flat wire inputs: the body as a map of
+// raw members, then each field from the member of exactly its name, by encoding/json.
+func decodeViaMap(body []byte, v any) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return err
+	}
+	rv := reflect.ValueOf(v).Elem()
+	for name, i := range fieldsOf(rv.Type()) {
+		if raw, ok := members[name]; ok {
+			if err := json.Unmarshal(raw, rv.Field(i).Addr().Interface()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkDecodeExact decodes a body that passed the operation's checks both ways.
+func checkDecodeExact[In any](t *testing.T, opName string, body []byte) {
+	t.Helper()
+	op, ok := operations.ByName(opName)
+	if !ok {
+		t.Fatalf("no operation %s", opName)
+	}
+	if len(body) == 0 || op.Check(body) != nil {
+		return
+	}
+	var got, want In
+	errGot, errWant := decodeExact(body, &got), decodeViaMap(body, &want)
+	if (errGot != nil) != (errWant != nil) {
+		t.Fatalf("%s %q: decodeExact error %v, encoding/json error %v", opName, body, errGot, errWant)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s %q: decodeExact differs from encoding/json (-want +got):\n%s", opName, body, d)
+	}
+}
+
+var decodeSeeds = []string{
+	`{"PolicyName":"p","PolicyDocument":"{\"Version\":\"2012-10-17\",\"Statement\":[]}","PolicyRevisionId":"3","BypassPolicyLockoutCheck":true}`,
+	` { "PolicyName" : "a" , "PolicyName" : "b" , "PolicyRevisionId" : "1" , "PolicyRevisionId" : null } `,
+	`{"Policy\u004eame":"escaped name","policyname":"case","Extra":{"PolicyName":"nested","x":[1,{"y":"}]"}]},"PolicyDocument":"d"}`,
+	`{"PolicyName":"tab\t","PolicyDocument":"é \u00e9 \ud83d\ude00 \ud800","BypassPolicyLockoutCheck":false,"BypassPolicyLockoutCheck":null}`,
+	`{"NextToken":"t","NextToken":"u"}`,
+	`{}`,
+}
+
+func FuzzDecodeExact(f *testing.F) {
+	for _, s := range decodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkDecodeExact[putResourcePolicyInput](t, "PutResourcePolicy", body)
+		checkDecodeExact[listResourcePoliciesInput](t, "ListResourcePolicies", body)
+		checkDecodeExact[deleteResourcePolicyInput](t, "DeleteResourcePolicy", body)
+	})
+}
+
+// BenchmarkDecodeExactPut decodes a PutResourcePolicy body with the SNS example policy.
+func BenchmarkDecodeExactPut(b *testing.B) {
+	doc := `{"Version":"2012-10-17","Statement":[{"Sid":"SNSAccess","Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":["xray:PutTraceSegments","xray:GetSamplingRules","xray:GetSamplingTargets"],"Resource":"*","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"StringLike":{"aws:SourceArn":"arn:aws:sns:us-west-2:123456789012:*"}}}]}`
+	body, err := json.Marshal(map[string]any{"PolicyName": "sns", "PolicyDocument": doc, "PolicyRevisionId": "12"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var in putResourcePolicyInput
+		if err := decodeExact(body, &in); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
