@@ -2,6 +2,8 @@ package main
 
 import (
 	"io"
+	"math"
+	"runtime/debug"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -74,5 +76,28 @@ func TestOpenStoreRejectsUnknownDSN(t *testing.T) {
 			s.Close()
 			t.Errorf("openStore(%q) succeeded, want an error", dsn)
 		}
+	}
+}
+
+// TestTuneGC: a server collects garbage less often than Go's default, unless GOGC or
+// GOMEMLIMIT say otherwise.
+func TestTuneGC(t *testing.T) {
+	restorePercent, restoreLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	t.Cleanup(func() { debug.SetGCPercent(restorePercent); debug.SetMemoryLimit(restoreLimit) })
+
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("GC percent with GOGC unset: %d, want %d", got, gcPercent)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != memoryLimit {
+		t.Errorf("memory limit with GOMEMLIMIT unset: %d, want %d", got, memoryLimit)
+	}
+
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "100", "GOMEMLIMIT": "1GiB"}[k] })
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GC percent with GOGC set: %d, want it left at 100", got)
+	}
+	if got := debug.SetMemoryLimit(math.MaxInt64); got != math.MaxInt64 {
+		t.Errorf("memory limit with GOMEMLIMIT set: %d, want it left alone", got)
 	}
 }
