@@ -202,6 +202,15 @@ func readBody(r *http.Request, op *operations.Operation) ([]byte, error) {
 	// the buffer grows as bytes arrive. Memory then follows what a client sent, not what
 	// it promised: connections that each declare 8 MiB and send a few bytes cost a few
 	// bytes each, not 8 MiB (reliability.TestHostileInput_LengthClaimsCostNothing).
+	if r.ContentLength >= 0 && r.ContentLength <= initialBodyBuffer {
+		// net/http ends such a body after exactly ContentLength bytes, or fails it
+		// with io.ErrUnexpectedEOF when the client sends fewer.
+		body := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, xraylocal.Errorf(xraylocal.SerializationException, "the request body could not be read: %v", err)
+		}
+		return body, nil
+	}
 	size := min(r.ContentLength, initialBodyBuffer)
 	if size < 0 {
 		size = 512
