@@ -835,7 +835,10 @@ func TestP8_TwoProcesses(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestP8_TwoProcesses$")
+			// The children stop with the test, and within a minute whatever happens.
+			ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestP8_TwoProcesses$")
 			cmd.Env = append(os.Environ(), "XRAYLOCAL_SQLITE_CAS_CHILD="+path)
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
@@ -885,7 +888,12 @@ func casChild(path string) {
 	}
 	defer s.Close()
 	ctx := context.Background()
-	for done := 0; done < casIncrements; {
+	for done, tries := 0, 0; done < casIncrements; tries++ {
+		if tries == 100*casIncrements {
+			// A store that never shows the other child's increment would loop forever.
+			fmt.Fprintln(os.Stderr, "no progress after", tries, "tries:", done, "increments")
+			os.Exit(2)
+		}
 		got, err := s.ListResourcePolicies(ctx, scopeA)
 		if err != nil || len(got) != 1 {
 			fmt.Fprintln(os.Stderr, "list:", got, err)
