@@ -294,9 +294,39 @@ func parseNumber(s string) (float64, bool) {
 	if s == "" || scanNumber(s) != len(s) {
 		return 0, false
 	}
+	if f, ok := parseSmallInteger(s); ok {
+		return f, true
+	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsInf(f, 0) {
 		return 0, false
+	}
+	return f, true
+}
+
+// parseSmallInteger reads s, a JSON number, when it is an integer of at most
+// 15 digits, the usual condition value: such an integer converts to float64
+// exactly, so the result is strconv.ParseFloat's (-0 for "-0" included),
+// without its general algorithm.
+func parseSmallInteger(s string) (float64, bool) {
+	digits := s
+	if digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) > 15 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if c < '0' || c > '9' {
+			return 0, false // a fraction or an exponent
+		}
+		n = n*10 + int64(c-'0')
+	}
+	f := float64(n)
+	if len(digits) < len(s) {
+		f = -f
 	}
 	return f, true
 }

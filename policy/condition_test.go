@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"math"
+	"strconv"
 	"testing"
 )
 
@@ -108,6 +110,25 @@ func TestConditionNumeric(t *testing.T) {
 		{name: "missing key", cond: `{"NumericLessThan":{"n":10}}`, want: false},
 		{name: "IfExists missing key", cond: `{"NumericLessThanIfExists":{"n":10}}`, want: true},
 	})
+}
+
+// TestParseNumberSmallIntegers checks that integers read without
+// strconv.ParseFloat come out as it would read them, to the bit.
+func TestParseNumberSmallIntegers(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"0", "-0", "7", "-7", "10", "1900000000", "123456789012345", "-123456789012345",
+		"999999999999999", "9007199254740993", "1234567890123456", "1.5", "1e3", "-0.0",
+	} {
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := parseNumber(s)
+		if !ok || math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("parseNumber(%q) = %v, %v; want %v (bits %x)", s, got, ok, want, math.Float64bits(want))
+		}
+	}
 }
 
 func TestConditionDate(t *testing.T) {
