@@ -324,30 +324,50 @@ func firstSpecial(x uint64) int {
 // str reads a string onto the tape. It pushes no node when the string is
 // malformed (the reader has then failed).
 func (r *jsonReader) str() {
-	r.pos++ // opening quote
-	start := r.pos
-	// Fast path: no escapes, so the string is a slice of the input. ASCII
-	// needs no UTF-8 check; the first byte that is not sends the rest of the
+	s := r.s
+	start := r.pos + 1 // after the opening quote
+	i := scanPlain(s, start)
+	if i < len(s) && s[i] == '"' {
+		// ASCII without escapes, the usual string: a slice of the input.
+		r.pos = i + 1
+		r.push(jsonString, start, i)
+		return
+	}
+	r.pos = start
+	r.strGeneral(start)
+}
+
+// scanPlain returns the position of the first byte of s from i on that is
+// special for strSpecial, or len(s). It reads eight bytes at a time up to the
+// first special one, then byte by byte near the end of the input. Slicing the
+// eight bytes first leaves one bounds check instead of eight, and the compiler
+// reads them as one load.
+func scanPlain(s string, i int) int {
+	for i+8 <= len(s) {
+		b := s[i : i+8]
+		k := firstSpecial(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
+		i += k
+		if k < 8 {
+			return i
+		}
+	}
+	for i < len(s) && !strSpecial[s[i]] {
+		i++
+	}
+	return i
+}
+
+// strGeneral reads the string whose first byte is at start (r.pos) when it
+// is not plain ASCII: it may hold non-ASCII text, escapes or a control
+// character, or be unterminated.
+func (r *jsonReader) strGeneral(start int) {
+	// Without escapes the string is still a slice of the input. ASCII needs
+	// no UTF-8 check; the first byte that is not sends the rest of the
 	// string through one.
 	ascii := true
 	for s := r.s; r.pos < len(s); {
-		i := r.pos
-		// Eight bytes at a time up to the first special one, then byte by
-		// byte near the end of the input. Slicing the eight bytes first
-		// leaves one bounds check instead of eight, and the compiler reads
-		// them as one load.
-		for i+8 <= len(s) {
-			b := s[i : i+8]
-			k := firstSpecial(uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
-				uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56)
-			i += k
-			if k < 8 {
-				break
-			}
-		}
-		for i < len(s) && !strSpecial[s[i]] {
-			i++
-		}
+		i := scanPlain(s, r.pos)
 		r.pos = i
 		if i == len(s) {
 			break
