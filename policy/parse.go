@@ -480,15 +480,13 @@ func (p *parser) actions(element string, v int) []actionPattern {
 			p.add("V-8", element, quote(s)+" names no operation")
 			continue
 		}
-		if pat, ok := operationPatternBySpelling[name]; ok {
-			// An operation named as the model spells it, the usual case.
-			out = append(out, actionPattern{name: pat})
-			continue
-		}
-		lname := lowerASCII(name)
-		if !hasWildcard(lname) {
-			// An operation name: look it up rather than match it against each one.
-			pat, ok := operationPatternByLower[lname]
+		if !hasWildcard(name) {
+			// An operation name: look it up rather than match it against
+			// each one, first as the model spells it, the usual case.
+			pat, ok := operationPatternBySpelling[name]
+			if !ok {
+				pat, ok = operationPatternByLower[lowerASCII(name)]
+			}
 			if !ok {
 				p.add("V-8", element, quote(s)+" is not an X-Ray action: X-Ray has no operation "+quote(name))
 				continue
@@ -496,6 +494,7 @@ func (p *parser) actions(element string, v int) []actionPattern {
 			out = append(out, actionPattern{name: pat})
 			continue
 		}
+		lname := lowerASCII(name)
 		pat := compilePatternIn(lname, p.a)
 		if !matchesSomeOperation(&pat, lname) {
 			p.add("V-8", element, quote(s)+" matches no X-Ray action")
