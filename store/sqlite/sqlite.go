@@ -191,7 +191,7 @@ func (s *Store) openDBs(ctx context.Context) error {
 			return wrap("prepare statement", err)
 		}
 	}
-	if s.lists, err = openReadCache(ctx, s.r); err != nil {
+	if s.lists, err = openReadCache(ctx, s.path, s.r); err != nil {
 		return err
 	}
 	for i := range batchSizes {
@@ -342,10 +342,10 @@ func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope)
 	if s.isClosing() {
 		return nil, ErrClosed
 	}
-	cached, hit, v, err := s.lists.lookup(ctx, scope)
+	cached, hit, v, ok, err := s.lists.lookup(ctx, scope)
 	switch {
 	case err != nil:
-		return nil, s.readError("read data version", err)
+		return nil, s.readError("read the file's version", err)
 	case hit:
 		return cached, nil
 	}
@@ -353,7 +353,9 @@ func (s *Store) ListResourcePolicies(ctx context.Context, scope xraylocal.Scope)
 	if err != nil {
 		return nil, err
 	}
-	s.lists.store(scope, v, out)
+	if ok {
+		s.lists.keep(scope, v, out)
+	}
 	return out, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -658,9 +659,31 @@ func TestWriterCache(t *testing.T) {
 // (rule L-4).
 func TestReadCache(t *testing.T) {
 	t.Parallel()
+	for _, source := range []string{"wal-index", "data_version"} {
+		t.Run(source, func(t *testing.T) {
+			t.Parallel()
+			testReadCache(t, source)
+		})
+	}
+}
+
+func testReadCache(t *testing.T, source string) {
 	path := newPath(t)
 	s := openTest(t, path)
 	ctx := context.Background()
+	switch got := fmt.Sprintf("%T", s.lists.source); {
+	case source == "data_version":
+		dv, err := openDataVersion(ctx, s.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.lists.close(); err != nil {
+			t.Fatal(err)
+		}
+		s.lists = &readCache{source: dv}
+	case runtime.GOOS == "linux" && got != "*sqlite.walIndexVersion":
+		t.Fatalf("the readers' cache reads its version with %s, want the WAL-index", got)
+	}
 	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "p", "d1", nil)); err != nil {
 		t.Fatal(err)
 	}

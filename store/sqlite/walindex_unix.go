@@ -1,0 +1,127 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package sqlite
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+)
+
+// The WAL-index header, as the SQLite file format documentation describes it
+// ("WAL-mode File Format", section 2.1): the first 48 bytes of the -shm file, in the
+// machine's byte order, followed by a copy of themselves. Among its fields are a
+// transaction counter (iChange), the number of committed frames in the WAL (mxFrame) and
+// the WAL's salts, so every commit changes it. A writer writes the second copy, then the
+// first; a reader reads the first, then the second, and retries when they differ.
+const (
+	walIndexHeaderBytes = 48
+	walIndexHeaderWords = walIndexHeaderBytes / 4
+	walIndexFormat      = 3007000 // iVersion: the WAL-index format of SQLite 3.7.0 and later
+	walIndexIsInit      = 12      // byte offset of isInit, 1 once the header is written
+)
+
+// walIndexVersion reads the version from the WAL-index header in the -shm file, mapped
+// read-only. While any connection of this process has the database open, SQLite keeps
+// the -shm file at least 32 KiB long and no other connection may truncate it (only the
+// first to open a file nobody uses does), so the mapping stays backed while the Store
+// that reads it is open.
+type walIndexVersion struct {
+	mem []byte
+}
+
+// walIndexes holds the -shm files this process has mapped, by device and inode. Their
+// descriptors are never closed, nor their pages unmapped: closing any descriptor of a
+// file drops every POSIX lock the process holds on it (fcntl(2)), SQLite's locks on the
+// -shm file included, and SQLite keeps its own descriptors open for that reason. The
+// cost is one descriptor and one page per database file the process has opened.
+var walIndexes struct {
+	mu sync.Mutex
+	m  map[[2]uint64]*walIndexVersion
+}
+
+// openWALIndex maps the first page of the WAL-index of the database at path, or returns
+// the mapping made before. It returns an error when the -shm file is missing, too short,
+// or does not hold an initialised WAL-index header; the caller then uses PRAGMA
+// data_version.
+func openWALIndex(path string) (*walIndexVersion, error) {
+	name := path + "-shm"
+	fi, err := os.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	size := os.Getpagesize()
+	if fi.Size() < int64(size) {
+		return nil, fmt.Errorf("%s is %d bytes, shorter than a page", name, fi.Size())
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil, errors.New("no device and inode for " + name)
+	}
+	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
+
+	walIndexes.mu.Lock()
+	defer walIndexes.mu.Unlock()
+	w := walIndexes.m[id]
+	if w == nil {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		// Opened after the stat: the same file, unless it was replaced in between, which
+		// the header check below notices no better than the first read would. Kept open:
+		// see walIndexes.
+		mem, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
+		if err != nil {
+			return nil, keepOpen(f, err)
+		}
+		w = &walIndexVersion{mem: mem}
+		if walIndexes.m == nil {
+			walIndexes.m = map[[2]uint64]*walIndexVersion{}
+		}
+		walIndexes.m[id] = w
+		keepOpen(f, nil)
+	}
+	if _, ok, _ := w.current(context.Background()); !ok {
+		return nil, errors.New("the -shm file does not hold an initialised WAL-index header")
+	}
+	return w, nil
+}
+
+// keepOpen leaves f open for the life of the process (see walIndexes) and returns err.
+func keepOpen(f *os.File, err error) error {
+	openShmFiles = append(openShmFiles, f)
+	return err
+}
+
+// openShmFiles keeps the descriptors of walIndexes reachable, so that no finalizer
+// closes them.
+var openShmFiles []*os.File
+
+// current reads both copies of the header with atomic loads, in SQLite's reader order.
+// Copies that differ mean a commit is writing them: no stable version (ok false).
+func (w *walIndexVersion) current(context.Context) (v version, ok bool, err error) {
+	p := unsafe.Pointer(unsafe.SliceData(w.mem))
+	var second version
+	for i := range v {
+		v[i] = atomic.LoadUint32((*uint32)(unsafe.Add(p, 4*i)))
+	}
+	for i := range second {
+		second[i] = atomic.LoadUint32((*uint32)(unsafe.Add(p, walIndexHeaderBytes+4*i)))
+	}
+	var isInit [4]byte
+	binary.NativeEndian.PutUint32(isInit[:], v[walIndexIsInit/4])
+	if v != second || v[0] != walIndexFormat || isInit[walIndexIsInit%4] != 1 {
+		return version{}, false, nil
+	}
+	return v, true, nil
+}
+
+// close leaves the mapping in place: see walIndexes.
+func (w *walIndexVersion) close() error { return nil }
