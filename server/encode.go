@@ -48,6 +48,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+// plainASCII tells the bytes a JSON string holds as they are: ASCII but for '"', '\\'
+// and the control characters.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendJSONString appends s as a JSON string, escaped as encoding/json escapes it with
 // HTML escaping off: '"', '\\' and control characters, invalid UTF-8 as U+FFFD, and
 // U+2028 and U+2029, which JavaScript does not allow in a string literal.
@@ -57,11 +66,11 @@ func appendJSONString(b []byte, s string) []byte {
 	start := 0 // s[start:i] is still to be copied
 	for i := 0; i < len(s); {
 		c := s[i]
+		if plainASCII[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':

@@ -67,3 +67,16 @@ func FuzzAppendJSON(f *testing.F) {
 		checkAppendJSON(t, name, doc, rev, micros%(1<<50))
 	})
 }
+
+// BenchmarkAppendJSONList encodes a listing of five copies of the SNS example policy.
+func BenchmarkAppendJSONList(b *testing.B) {
+	p := resourcePolicyJSON{PolicyName: "sns-active-tracing-1", PolicyDocument: appendJSONSeeds[0].doc + appendJSONSeeds[0].doc + appendJSONSeeds[0].doc + appendJSONSeeds[0].doc,
+		PolicyRevisionId: "17", LastUpdatedTime: epochSeconds(time.UnixMicro(1764158400123456))}
+	out := &listResourcePoliciesOutput{ResourcePolicies: []resourcePolicyJSON{p, p, p, p, p}}
+	buf := out.appendJSON(nil)
+	b.SetBytes(int64(len(buf)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = out.appendJSON(buf[:0])
+	}
+}

@@ -21,7 +21,8 @@ func (t epochSeconds) appendJSON(b []byte) []byte {
 	tt := time.Time(t)
 	b = strconv.AppendInt(b, tt.Unix(), 10)
 	if us := tt.Nanosecond() / 1000; us != 0 {
-		frac := strconv.AppendInt(nil, int64(us)+1_000_000, 10)[1:] // six digits, zero-padded
+		var digits [8]byte
+		frac := strconv.AppendInt(digits[:0], int64(us)+1_000_000, 10)[1:] // six digits, zero-padded
 		for frac[len(frac)-1] == '0' {
 			frac = frac[:len(frac)-1]
 		}
