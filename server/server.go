@@ -236,7 +236,15 @@ func (s *Server) observe(r *http.Request, requestID, opName string, code xrayloc
 		s.metrics.requests.WithLabelValues(opName, string(code)).Inc()
 		s.metrics.latency.WithLabelValues(opName).Observe(elapsed.Seconds())
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	ctx := r.Context()
+	h := s.log.Handler()
+	if !h.Enabled(ctx, slog.LevelInfo) {
+		return
+	}
+	// A record without a program counter: Logger.LogAttrs would walk the stack for
+	// one, which the line never shows.
+	rec := slog.NewRecord(start.Add(elapsed), slog.LevelInfo, "request", 0)
+	rec.AddAttrs(
 		slog.String("request_id", requestID),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
@@ -244,6 +252,7 @@ func (s *Server) observe(r *http.Request, requestID, opName string, code xrayloc
 		slog.String("error", string(code)),
 		slog.Duration("duration", elapsed),
 		slog.String("remote", r.RemoteAddr))
+	_ = h.Handle(ctx, rec) // a log line that cannot be written does not fail the request
 }
 
 const operatorPrefix = "/_xraylocal/"

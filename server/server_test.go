@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -46,6 +49,7 @@ type fixture struct {
 type options struct {
 	store    xraylocal.Store
 	throttle map[string]float64
+	logger   *slog.Logger
 }
 
 func start(t *testing.T, o options) *fixture {
@@ -63,6 +67,7 @@ func start(t *testing.T, o options) *fixture {
 		Store:    o.store,
 		Auth:     auth,
 		Throttle: o.throttle,
+		Logger:   o.logger,
 		Now:      clock.Now,
 	})
 	if err != nil {
@@ -419,4 +424,64 @@ func wantNoPolicies(t *testing.T, f *fixture) {
 func quote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// lockedBuffer is a log destination shared by the server's goroutines and the test.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServer_OneLogLinePerRequest: every request leaves one structured line with its
+// request id, operation, error code, duration and time.
+func TestServer_OneLogLinePerRequest(t *testing.T) {
+	t.Parallel()
+	var out lockedBuffer
+	f := start(t, options{logger: slog.New(slog.NewJSONHandler(&out, nil))})
+	ok := f.do(t, http.MethodPost, "/ListResourcePolicies", `{}`)
+	bad := f.do(t, http.MethodPost, "/DeleteResourcePolicy", `{"PolicyName":"missing"}`)
+
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d log lines for 2 requests:\n%s", len(lines), out.String())
+	}
+	for i, want := range []struct {
+		resp      response
+		operation string
+		code      string
+	}{{ok, "ListResourcePolicies", ""}, {bad, "DeleteResourcePolicy", "InvalidRequestException"}} {
+		var line map[string]any
+		if err := json.Unmarshal([]byte(lines[i]), &line); err != nil {
+			t.Fatalf("line %d is not JSON: %v\n%s", i, err, lines[i])
+		}
+		if _, err := time.Parse(time.RFC3339Nano, fmt.Sprint(line["time"])); err != nil {
+			t.Errorf("line %d: time %v: %v", i, line["time"], err)
+		}
+		if d, ok := line["duration"].(float64); !ok || d <= 0 {
+			t.Errorf("line %d: duration %v, want a positive number of nanoseconds", i, line["duration"])
+		}
+		for k, v := range map[string]string{
+			"level": "INFO", "msg": "request", "method": http.MethodPost, "operation": want.operation,
+			"path": "/" + want.operation, "error": want.code, "request_id": want.resp.header.Get("X-Amzn-RequestId"),
+		} {
+			if line[k] != v {
+				t.Errorf("line %d: %s = %v, want %q", i, k, line[k], v)
+			}
+		}
+		if remote, _ := line["remote"].(string); !strings.HasPrefix(remote, "127.0.0.1:") {
+			t.Errorf("line %d: remote = %q, want the client's 127.0.0.1 address", i, remote)
+		}
+	}
 }
