@@ -11,10 +11,15 @@ type Context struct {
 
 // Set replaces key's values.
 func (c *Context) Set(key string, values ...string) {
+	c.setOwned(key, append([]string(nil), values...))
+}
+
+// setOwned replaces key's values with values, which the context keeps as they are.
+func (c *Context) setOwned(key string, values []string) {
 	if c.m == nil {
 		c.m = make(map[string][]string)
 	}
-	c.m[lowerASCII(key)] = append([]string(nil), values...)
+	c.m[lowerKey(key)] = values
 }
 
 // Add appends a value to key's values.
@@ -22,15 +27,15 @@ func (c *Context) Add(key, value string) {
 	if c.m == nil {
 		c.m = make(map[string][]string)
 	}
-	k := lowerASCII(key)
+	k := lowerKey(key)
 	c.m[k] = append(c.m[k], value)
 }
 
 // Delete removes key.
-func (c *Context) Delete(key string) { delete(c.m, lowerASCII(key)) }
+func (c *Context) Delete(key string) { delete(c.m, lowerKey(key)) }
 
 // Get returns key's values and whether the context has key.
-func (c Context) Get(key string) ([]string, bool) { return c.lookup(lowerASCII(key)) }
+func (c Context) Get(key string) ([]string, bool) { return c.lookup(lowerKey(key)) }
 
 // lookup takes a key already in lower case.
 func (c Context) lookup(key string) ([]string, bool) {

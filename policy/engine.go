@@ -75,25 +75,37 @@ func PrincipalOf(c xraylocal.Caller) Principal {
 // value is unknown (no source address, a zero time) are left out, as IAM leaves
 // out keys a request does not carry.
 func ContextFor(c xraylocal.Caller, now time.Time) Context {
-	var ctx Context
-	SetPrincipalKeys(&ctx, PrincipalOf(c))
+	// Every key has one value: one array holds them all, and the map is made for
+	// them, since a context is built for every request.
+	const maxKeys = 10
+	ctx := Context{m: make(map[string][]string, maxKeys)}
+	values := make([]string, 0, maxKeys)
+	set := func(key, value string) {
+		values = append(values, value)
+		ctx.setOwned(key, values[len(values)-1:len(values):len(values)])
+	}
+	setPrincipalKeys(set, PrincipalOf(c))
 	if c.SourceIP != "" {
-		ctx.Set("aws:SourceIp", c.SourceIP)
+		set("aws:SourceIp", c.SourceIP)
 	}
 	if !now.IsZero() {
-		SetTimeKeys(&ctx, now)
+		setTimeKeys(set, now)
 	}
-	ctx.Set("aws:SecureTransport", strconv.FormatBool(c.SecureTransport))
+	set("aws:SecureTransport", strconv.FormatBool(c.SecureTransport))
 	if c.Region != "" {
-		ctx.Set("aws:RequestedRegion", c.Region)
+		set("aws:RequestedRegion", c.Region)
 	}
 	return ctx
 }
 
 // SetTimeKeys sets aws:CurrentTime and aws:EpochTime from now.
 func SetTimeKeys(ctx *Context, now time.Time) {
-	ctx.Set("aws:CurrentTime", now.UTC().Format("2006-01-02T15:04:05Z"))
-	ctx.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	setTimeKeys(func(k, v string) { ctx.Set(k, v) }, now)
+}
+
+func setTimeKeys(set func(key, value string), now time.Time) {
+	set("aws:CurrentTime", now.UTC().Format("2006-01-02T15:04:05Z"))
+	set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
 }
 
 // SetPrincipalKeys sets the keys that describe the principal. aws:PrincipalType
@@ -103,41 +115,51 @@ func SetTimeKeys(ctx *Context, now time.Time) {
 // service principal instead gets aws:PrincipalServiceName and
 // aws:PrincipalIsAWSService=true.
 func SetPrincipalKeys(ctx *Context, p Principal) {
+	setPrincipalKeys(func(k, v string) { ctx.Set(k, v) }, p)
+}
+
+func setPrincipalKeys(set func(key, value string), p Principal) {
 	switch p.Kind {
 	case PrincipalService:
-		ctx.Set("aws:PrincipalServiceName", p.ID)
-		ctx.Set("aws:PrincipalIsAWSService", "true")
+		set("aws:PrincipalServiceName", p.ID)
+		set("aws:PrincipalIsAWSService", "true")
 		return
 	case PrincipalAnonymous:
-		ctx.Set("aws:PrincipalType", "Anonymous")
-		ctx.Set("aws:PrincipalIsAWSService", "false")
+		set("aws:PrincipalType", "Anonymous")
+		set("aws:PrincipalIsAWSService", "false")
 		return
 	case PrincipalAWS:
 	default:
-		ctx.Set("aws:PrincipalIsAWSService", "false")
+		set("aws:PrincipalIsAWSService", "false")
 		return
 	}
-	ctx.Set("aws:PrincipalArn", p.ID)
-	ctx.Set("aws:PrincipalIsAWSService", "false")
-	parts := strings.SplitN(p.ID, ":", 6)
-	if len(parts) != 6 {
-		return
+	set("aws:PrincipalArn", p.ID)
+	set("aws:PrincipalIsAWSService", "false")
+	// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+	var parts [6]string
+	rest := p.ID
+	for i := range 5 {
+		var found bool
+		if parts[i], rest, found = strings.Cut(rest, ":"); !found {
+			return
+		}
 	}
+	parts[5] = rest
 	account, resource := parts[4], parts[5]
 	if account != "" {
-		ctx.Set("aws:PrincipalAccount", account)
+		set("aws:PrincipalAccount", account)
 	}
 	kind, rest, _ := strings.Cut(resource, "/")
 	switch {
 	case parts[2] == "iam" && resource == "root":
-		ctx.Set("aws:PrincipalType", "Account")
-		ctx.Set("aws:userid", account)
+		set("aws:PrincipalType", "Account")
+		set("aws:userid", account)
 	case parts[2] == "iam" && kind == "user":
-		ctx.Set("aws:PrincipalType", "User")
-		ctx.Set("aws:username", rest[strings.LastIndexByte(rest, '/')+1:])
+		set("aws:PrincipalType", "User")
+		set("aws:username", rest[strings.LastIndexByte(rest, '/')+1:])
 	case parts[2] == "iam" && kind == "role", parts[2] == "sts" && kind == "assumed-role":
-		ctx.Set("aws:PrincipalType", "AssumedRole")
+		set("aws:PrincipalType", "AssumedRole")
 	case parts[2] == "sts" && kind == "federated-user":
-		ctx.Set("aws:PrincipalType", "FederatedUser")
+		set("aws:PrincipalType", "FederatedUser")
 	}
 }
