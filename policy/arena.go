@@ -10,8 +10,20 @@ type slab[T any] struct {
 }
 
 // take returns a zeroed slice of length and capacity n. A nil slab allocates it
-// on its own.
+// on its own. The usual case, room left in the current block, is small enough
+// to be inlined where it is called.
 func take[T any](s *slab[T], n int) []T {
+	if s != nil {
+		if start := len(s.buf); cap(s.buf)-start >= n {
+			s.buf = s.buf[:start+n]
+			return s.buf[start : start+n : start+n]
+		}
+	}
+	return takeNew(s, n)
+}
+
+// takeNew is take when the slab's current block has no room for n elements.
+func takeNew[T any](s *slab[T], n int) []T {
 	if s == nil {
 		return make([]T, n)
 	}
