@@ -75,14 +75,18 @@ func PrincipalOf(c xraylocal.Caller) Principal {
 // value is unknown (no source address, a zero time) are left out, as IAM leaves
 // out keys a request does not carry.
 func ContextFor(c xraylocal.Caller, now time.Time) Context {
-	// Every key has one value: one array holds them all, and the map is made for
-	// them, since a context is built for every request.
+	return lazyContext(func() map[string][]string { return contextKeys(c, now) })
+}
+
+// contextKeys makes the keys of ContextFor. Every key has one value: one array holds
+// them all, and the map is made for them.
+func contextKeys(c xraylocal.Caller, now time.Time) map[string][]string {
 	const maxKeys = 10
-	ctx := Context{m: make(map[string][]string, maxKeys)}
+	m := make(map[string][]string, maxKeys)
 	values := make([]string, 0, maxKeys)
 	set := func(key, value string) {
 		values = append(values, value)
-		ctx.setOwned(key, values[len(values)-1:len(values):len(values)])
+		m[lowerKey(key)] = values[len(values)-1 : len(values) : len(values)]
 	}
 	setPrincipalKeys(set, PrincipalOf(c))
 	if c.SourceIP != "" {
@@ -95,7 +99,7 @@ func ContextFor(c xraylocal.Caller, now time.Time) Context {
 	if c.Region != "" {
 		set("aws:RequestedRegion", c.Region)
 	}
-	return ctx
+	return m
 }
 
 // SetTimeKeys sets aws:CurrentTime and aws:EpochTime from now.

@@ -204,8 +204,15 @@ func TestContextFor(t *testing.T) {
 			for k, v := range tt.want {
 				want[strings.ToLower(k)] = v
 			}
-			if diff := cmp.Diff(want, ctx.m); diff != "" {
+			if diff := cmp.Diff(want, ctx.keys()); diff != "" {
 				t.Errorf("context (-want +got):\n%s", diff)
+			}
+			// The keys are built on first use; a change after that keeps them.
+			changed := ContextFor(tt.caller, lockoutTime)
+			changed.Set("aws:SourceAccount", "111122223333")
+			want["aws:sourceaccount"] = []string{"111122223333"}
+			if diff := cmp.Diff(want, changed.keys()); diff != "" {
+				t.Errorf("context after Set (-want +got):\n%s", diff)
 			}
 		})
 	}
