@@ -10,14 +10,16 @@
 #   bench/measure.sh startup      process start to healthy (go run ./bench/startup)
 #   bench/measure.sh all          the three
 #
-# Environment: DURATION (15s), REPEAT (3), WORKERS (32), MILLION (1000000), OUT (a new
-# folder under /tmp) where each run's JSON result is kept. Needs go and jq.
+# Environment: DURATION (15s), REPEAT (3), WORKERS (32), MILLION (1000000), MIXES (the
+# throughput mixes, "put=1 list=1 put=1,list=1"), OUT (a new folder under /tmp) where each
+# run's JSON result is kept. Needs go and jq.
 set -euo pipefail
 
 DURATION=${DURATION:-15s}
 REPEAT=${REPEAT:-3}
 WORKERS=${WORKERS:-32}
 MILLION=${MILLION:-1000000}
+MIXES=${MIXES:-put=1 list=1 put=1,list=1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$(mktemp -d /tmp/xraylocal-measure-XXXXXX)}
 mkdir -p "$OUT"
@@ -90,14 +92,14 @@ throughput() {
 	local base=$URL base_pid=$PID
 	start xraylocal "$xl" serve --listen 127.0.0.1:0 --store "sqlite:$work/db/xraylocal.db"
 	local xr=$URL xr_pid=$PID
-	for mix in put=1 list=1 put=1,list=1; do
+	for mix in $MIXES; do
 		for rep in $(seq 1 "$REPEAT"); do
 			run baseline "$base" "$base_pid" "$mix" "$rep"
 			run xraylocal "$xr" "$xr_pid" "$mix" "$rep"
 		done
 	done
 	echo "medians over $REPEAT runs of $DURATION, $WORKERS workers:"
-	for mix in put=1 list=1 put=1,list=1; do
+	for mix in $MIXES; do
 		local m=${mix//[=,]/_} b x
 		b=$(for f in "$OUT"/baseline-"$m"-*.json; do jq .requests_per_second "$f"; done | median)
 		x=$(for f in "$OUT"/xraylocal-"$m"-*.json; do jq .requests_per_second "$f"; done | median)
