@@ -27,7 +27,7 @@ import (
 // gcPercent and memoryLimit are the garbage collector's settings of a server, unless
 // GOGC or GOMEMLIMIT set them. A server keeps only a few MiB alive, and Go's default
 // (collect whenever the heap has doubled) then collects thousands of times a second
-// under load: 4 to 6 % of its CPU (docs/performance.md). Collecting when the heap has
+// under load: about 4 % of its CPU (docs/performance.md). Collecting when the heap has
 // grown five-fold costs a few MiB more and a fraction of that; the soft limit makes the
 // collector work harder again before the heap nears it.
 const (
