@@ -29,7 +29,8 @@ const (
 
 // walIndexVersion reads the version from the WAL-index header in the -shm file, mapped
 // read-only. While any connection of this process has the database open, SQLite keeps
-// the -shm file at least 32 KiB long and no other connection may truncate it (only the
+// the -shm file at least 32 KiB long (its first WAL-index block) and no other connection
+// may truncate it (only the
 // first to open a file nobody uses does), so the mapping stays backed while the Store
 // that reads it is open.
 type walIndexVersion struct {
@@ -40,13 +41,13 @@ type walIndexVersion struct {
 // descriptors are never closed, nor their pages unmapped: closing any descriptor of a
 // file drops every POSIX lock the process holds on it (fcntl(2)), SQLite's locks on the
 // -shm file included, and SQLite keeps its own descriptors open for that reason. The
-// cost is one descriptor and one page per database file the process has opened.
+// cost is one descriptor and one mapped page per database file the process has opened.
 var walIndexes struct {
 	mu sync.Mutex
 	m  map[[2]uint64]*walIndexVersion
 }
 
-// openWALIndex maps the first page of the WAL-index of the database at path, or returns
+// openWALIndex maps the header of the WAL-index of the database at path, or returns
 // the mapping made before. It returns an error when the -shm file is missing, too short,
 // or does not hold an initialised WAL-index header; the caller then uses PRAGMA
 // data_version.
@@ -56,9 +57,10 @@ func openWALIndex(path string) (*walIndexVersion, error) {
 	if err != nil {
 		return nil, err
 	}
-	size := os.Getpagesize()
-	if fi.Size() < int64(size) {
-		return nil, fmt.Errorf("%s is %d bytes, shorter than a page", name, fi.Size())
+	// Both copies of the header; the system maps the whole page they are in.
+	const size = 2 * walIndexHeaderBytes
+	if fi.Size() < size {
+		return nil, fmt.Errorf("%s is %d bytes, shorter than the WAL-index header", name, fi.Size())
 	}
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
