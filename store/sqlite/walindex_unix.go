@@ -62,11 +62,10 @@ func openWALIndex(path string) (*walIndexVersion, error) {
 	if fi.Size() < size {
 		return nil, fmt.Errorf("%s is %d bytes, shorter than the WAL-index header", name, fi.Size())
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
+	id, ok := fileID(fi)
 	if !ok {
 		return nil, errors.New("no device and inode for " + name)
 	}
-	id := [2]uint64{uint64(st.Dev), uint64(st.Ino)}
 
 	walIndexes.mu.Lock()
 	defer walIndexes.mu.Unlock()
@@ -76,9 +75,12 @@ func openWALIndex(path string) (*walIndexVersion, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Opened after the stat: the same file, unless it was replaced in between, which
-		// the header check below notices no better than the first read would. Kept open:
-		// see walIndexes.
+		// Kept open from here on: see walIndexes. A file replaced between the stat and
+		// the open would be filed under the other file's inode, which a later file may
+		// reuse; it is not mapped.
+		if same, err := sameFile(f, id); err != nil || !same {
+			return nil, keepOpen(f, fmt.Errorf("%s changed while it was opened", name))
+		}
 		mem, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 		if err != nil {
 			return nil, keepOpen(f, err)
@@ -94,6 +96,25 @@ func openWALIndex(path string) (*walIndexVersion, error) {
 		return nil, errors.New("the -shm file does not hold an initialised WAL-index header")
 	}
 	return w, nil
+}
+
+// fileID returns the device and inode of fi.
+func fileID(fi os.FileInfo) ([2]uint64, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return [2]uint64{}, false
+	}
+	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// sameFile reports whether the open file f has device and inode id.
+func sameFile(f *os.File, id [2]uint64) (bool, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return false, err
+	}
+	got, ok := fileID(fi)
+	return ok && got == id, nil
 }
 
 // keepOpen leaves f open for the life of the process (see walIndexes) and returns err.
