@@ -12,7 +12,7 @@ import (
 // jsonAppender is a wire output that writes its own JSON, to the byte what encoding/json
 // writes for it with HTML escaping off, without encoding/json's reflection. The answers
 // of the operations that are called most implement it; writeJSON encodes the others with
-// encoding/json. TestAppendJSON compares the two.
+// encoding/json. TestW1_AppendJSONMatchesEncodingJSON and FuzzAppendJSON compare the two.
 type jsonAppender interface {
 	appendJSON(b []byte) []byte
 }

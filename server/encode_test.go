@@ -53,7 +53,7 @@ var appendJSONSeeds = []struct {
 	{"\xed\xa0\x80 surrogate half", "truncated \xe2\x80", "0", -1764158400999999},
 }
 
-func TestAppendJSON(t *testing.T) {
+func TestW1_AppendJSONMatchesEncodingJSON(t *testing.T) {
 	for _, s := range appendJSONSeeds {
 		checkAppendJSON(t, s.name, s.doc, s.rev, s.micros)
 	}

@@ -654,10 +654,10 @@ func TestWriterCache(t *testing.T) {
 	}
 }
 
-// TestReadCache: Lists are served from the readers' cache while nothing commits, and
+// TestL4_ReadCache: Lists are served from the readers' cache while nothing commits, and
 // see at once a commit of this store's writer, of another connection, or of a reset
 // (rule L-4).
-func TestReadCache(t *testing.T) {
+func TestL4_ReadCache(t *testing.T) {
 	t.Parallel()
 	for _, source := range []string{"wal-index", "data_version"} {
 		t.Run(source, func(t *testing.T) {
