@@ -38,12 +38,35 @@ func (op *Operation) Check(body []byte) error {
 	return nil
 }
 
+// CheckMembers is Check that also returns, for each member of the input structure, the
+// raw JSON the body gives it: the value of its last occurrence, indexed like
+// op.Input.Members, nil when the member is absent or null. The values are slices of
+// body, delimited by the same pass that checks them. members is nil when err is not.
+func (op *Operation) CheckMembers(body []byte) (members [][]byte, err error) {
+	var in *Shape
+	if op != nil {
+		in = op.Input
+	}
+	c := checker{data: body}
+	if in != nil {
+		c.members = make([][]byte, len(in.Members))
+	}
+	if err := c.check(in); err != nil {
+		return nil, err
+	}
+	return c.members, nil
+}
+
 // check is Check returning the concrete error type (nil when the body passes).
 func check(in *Shape, body []byte) *xraylocal.Error {
+	c := checker{data: body}
+	return c.check(in)
+}
+
+func (c *checker) check(in *Shape) *xraylocal.Error {
 	if in == nil {
 		in = emptyStructure
 	}
-	c := checker{data: body}
 	return c.run(in)
 }
 
@@ -80,7 +103,10 @@ type checker struct {
 	path  [maxModelDepth]seg
 	npath int
 	buf   []byte // scratch for strings with escapes
-	first *xraylocal.Error
+	// members, when not nil, receives the raw value of each member of the top-level
+	// structure (see CheckMembers).
+	members [][]byte
+	first   *xraylocal.Error
 	// syntax is set when the serialization error is one of JSON syntax (tests use it to
 	// compare this scanner with encoding/json's).
 	syntax bool
@@ -291,6 +317,7 @@ func (c *checker) object(s *Shape, depth int) *xraylocal.Error {
 			} else {
 				m := &s.Members[i]
 				c.push(seg{kind: segMember, name: m.Name})
+				start := c.pos
 				if c.pos < len(c.data) && c.data[c.pos] == 'n' {
 					// null is an absent member; the last occurrence of a name decides.
 					err = c.literal("null")
@@ -298,6 +325,12 @@ func (c *checker) object(s *Shape, depth int) *xraylocal.Error {
 				} else {
 					err = c.value(m.Shape, depth+1)
 					present |= 1 << i
+				}
+				if depth == 1 && c.members != nil {
+					c.members[i] = nil
+					if present&(1<<i) != 0 {
+						c.members[i] = c.data[start:c.pos]
+					}
 				}
 				c.pop()
 			}

@@ -11,6 +11,27 @@ import (
 	"github.com/xraylocal/xraylocal/operations"
 )
 
+// decodeMembers decodes the members of an operation's input, as operations.CheckMembers
+// delimited them in the body it checked, into the wire struct v: each field from the
+// member named exactly as its json tag. It is decodeExact without reading the body
+// again.
+func decodeMembers(in *operations.Shape, members [][]byte, v any) error {
+	if in == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v).Elem()
+	fields := fieldsOf(rv.Type())
+	for i, raw := range members {
+		name := in.Members[i].Name
+		if f, ok := fields[name]; ok && raw != nil {
+			if err := decodeValue(raw, rv.Field(f)); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // decodeExact decodes a JSON body that operations.Check accepted into a wire struct,
 // taking a member only when its name matches a field's json tag exactly. encoding/json
 // also accepts names that differ by case, so {"policyname": ...} would override
@@ -35,16 +56,6 @@ func decodeValue(data []byte, v reflect.Value) error {
 			return nil
 		}
 		fields := fieldsOf(v.Type())
-		if raws, ok := lastMembers(data, fields); ok {
-			for name, i := range fields {
-				if raws[i] != nil {
-					if err := decodeValue(raws[i], v.Field(i)); err != nil {
-						return fmt.Errorf("%s: %w", name, err)
-					}
-				}
-			}
-			return nil
-		}
 		var members map[string]json.RawMessage
 		if err := json.Unmarshal(data, &members); err != nil {
 			return err
@@ -131,123 +142,4 @@ func fieldsOf(t reflect.Type) map[string]int {
 	}
 	fieldCache.Store(t, fields)
 	return fields
-}
-
-// lastMembers finds, in the JSON object data, the last value of each member named in
-// fields, as the raw JSON indexed by field: what decoding into a map of raw messages
-// gives, without the map. It reports false for anything but a plain object whose member
-// names have no escapes; decodeValue then leaves the object to encoding/json. Values are
-// delimited, not checked: operations.Check has checked the body.
-func lastMembers(data []byte, fields map[string]int) ([][]byte, bool) {
-	raws := make([][]byte, maxField(fields)+1)
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return nil, false
-	}
-	if i = skipSpace(data, i+1); i < len(data) && data[i] == '}' {
-		return raws, skipSpace(data, i+1) == len(data)
-	}
-	for {
-		end, escaped := stringEnd(data, i)
-		if end < 0 || escaped {
-			return nil, false
-		}
-		name := data[i+1 : end-1]
-		if i = skipSpace(data, end); i >= len(data) || data[i] != ':' {
-			return nil, false
-		}
-		i = skipSpace(data, i+1)
-		end = valueEnd(data, i)
-		if end < 0 {
-			return nil, false
-		}
-		if f, ok := fields[string(name)]; ok {
-			raws[f] = data[i:end]
-		}
-		if i = skipSpace(data, end); i >= len(data) {
-			return nil, false
-		}
-		switch data[i] {
-		case ',':
-			i = skipSpace(data, i+1)
-		case '}':
-			return raws, skipSpace(data, i+1) == len(data)
-		default:
-			return nil, false
-		}
-	}
-}
-
-func maxField(fields map[string]int) int {
-	m := -1
-	for _, i := range fields {
-		m = max(m, i)
-	}
-	return m
-}
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index just after the JSON string that starts at data[i], and
-// whether it has escapes; -1 when there is no string there.
-func stringEnd(data []byte, i int) (end int, escaped bool) {
-	if i >= len(data) || data[i] != '"' {
-		return -1, false
-	}
-	for i++; i < len(data); i++ {
-		switch c := data[i]; {
-		case c == '"':
-			return i + 1, escaped
-		case c == '\\':
-			escaped = true
-			i++
-		case c < 0x20:
-			return -1, false
-		}
-	}
-	return -1, false
-}
-
-// valueEnd returns the index just after the JSON value that starts at data[i], or -1.
-func valueEnd(data []byte, i int) int {
-	if i >= len(data) {
-		return -1
-	}
-	switch data[i] {
-	case '"':
-		end, _ := stringEnd(data, i)
-		return end
-	case '{', '[':
-		depth := 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				if i, _ = stringEnd(data, i); i < 0 {
-					return -1
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return -1
-	}
-	for i < len(data) {
-		switch data[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
 }

@@ -4,19 +4,19 @@ import (
 	"context"
 
 	"github.com/xraylocal/xraylocal"
+	"github.com/xraylocal/xraylocal/operations"
 )
 
-// handler runs one X-Ray operation on a body that passed the model's checks.
-type handler func(ctx context.Context, body []byte) (any, error)
+// handler runs one X-Ray operation on a body that passed the model's checks, given as
+// the raw members operations.CheckMembers returned for the input shape in.
+type handler func(ctx context.Context, in *operations.Shape, members [][]byte) (any, error)
 
 // op adapts a typed operation func(ctx, *Input) (*Output, error) to a handler.
 func op[In, Out any](fn func(context.Context, *In) (*Out, error)) handler {
-	return func(ctx context.Context, body []byte) (any, error) {
+	return func(ctx context.Context, shape *operations.Shape, members [][]byte) (any, error) {
 		in := new(In)
-		if len(body) > 0 {
-			if err := decodeExact(body, in); err != nil {
-				return nil, xraylocal.Errorf(xraylocal.SerializationException, "the request body does not match the operation's input: %v", err)
-			}
+		if err := decodeMembers(shape, members, in); err != nil {
+			return nil, xraylocal.Errorf(xraylocal.SerializationException, "the request body does not match the operation's input: %v", err)
 		}
 		return fn(ctx, in)
 	}

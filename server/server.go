@@ -181,14 +181,15 @@ func (s *Server) call(r *http.Request, op *operations.Operation) (any, error) {
 		return nil, xraylocal.Errorf(xraylocal.ThrottledException,
 			"rate exceeded: account %s may call %s %g times per second", caller.Account, op.Name, s.throttle.rates[op.Name])
 	}
-	if err := op.Check(body); err != nil {
+	members, err := op.CheckMembers(body)
+	if err != nil {
 		return nil, err
 	}
 	h, ok := s.handlers[op.Name]
 	if !ok {
 		return nil, xraylocal.Errorf(xraylocal.NotImplemented, "xraylocal does not implement the X-Ray operation %s yet", op.Name)
 	}
-	return h(context.WithValue(r.Context(), callerKey{}, caller), body)
+	return h(context.WithValue(r.Context(), callerKey{}, caller), op.Input, members)
 }
 
 // readBody reads the request body within the operation's limit (rule W-8).

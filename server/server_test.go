@@ -146,9 +146,11 @@ func TestW1_SuccessIsJSON200(t *testing.T) {
 func TestW2_EmptyBodyMeansEmptyObject(t *testing.T) {
 	t.Parallel()
 	f := start(t, options{})
-	r := f.do(t, "POST", "/ListResourcePolicies", "")
-	if r.status != 200 || strings.TrimSpace(r.body) != `{"ResourcePolicies":[]}` {
-		t.Fatalf("got %d %s, want 200 {\"ResourcePolicies\":[]}", r.status, r.body)
+	for _, body := range []string{"", " \r\n\t"} { // JSON whitespace alone is empty too
+		r := f.do(t, "POST", "/ListResourcePolicies", body)
+		if r.status != 200 || strings.TrimSpace(r.body) != `{"ResourcePolicies":[]}` {
+			t.Fatalf("body %q: got %d %s, want 200 {\"ResourcePolicies\":[]}", body, r.status, r.body)
+		}
 	}
 }
 
