@@ -493,6 +493,25 @@ func (r *jsonReader) hex4() (uint16, bool) {
 	return v, true
 }
 
+// next reads the separator after an item of an array or a member of an object
+// (what names it in messages): it reports true after a ',' and false after
+// closing, or after failing on anything else.
+func (r *jsonReader) next(closing byte, what string) bool {
+	r.space()
+	switch {
+	case r.pos >= len(r.s):
+		r.fail("unterminated %s", what)
+	case r.s[r.pos] == ',':
+		r.pos++
+		return true
+	case r.s[r.pos] == closing:
+		r.pos++
+	default:
+		r.fail("expected ',' or '%c' but found %s", closing, r.describe())
+	}
+	return false
+}
+
 func (r *jsonReader) array(depth int) {
 	r.pos++
 	at := r.push(jsonArray, 0, 0)
@@ -506,20 +525,9 @@ func (r *jsonReader) array(depth int) {
 		r.space()
 		r.value(depth + 1)
 		n++
-		r.space()
-		if r.pos >= len(r.s) {
-			r.fail("unterminated array")
+		if !r.next(']', "array") {
 			break
 		}
-		if r.s[r.pos] == ',' {
-			r.pos++
-			continue
-		}
-		if r.s[r.pos] == ']' {
-			r.pos++
-			break
-		}
-		r.fail("expected ',' or ']' but found %s", r.describe())
 	}
 	r.nodes[at].n = int32(n)
 	r.nodes[at].next = int32(len(r.nodes))
@@ -556,20 +564,9 @@ func (r *jsonReader) object(depth int) {
 			break
 		}
 		n++
-		r.space()
-		if r.pos >= len(r.s) {
-			r.fail("unterminated object")
+		if !r.next('}', "object") {
 			break
 		}
-		if r.s[r.pos] == ',' {
-			r.pos++
-			continue
-		}
-		if r.s[r.pos] == '}' {
-			r.pos++
-			break
-		}
-		r.fail("expected ',' or '}' but found %s", r.describe())
 	}
 	r.nodes[at].n = int32(n)
 	r.nodes[at].next = int32(len(r.nodes))
