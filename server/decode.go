@@ -13,8 +13,7 @@ import (
 
 // decodeMembers decodes the members of an operation's input, as operations.CheckMembers
 // delimited them in the body it checked, into the wire struct v: each field from the
-// member named exactly as its json tag. It is decodeExact without reading the body
-// again.
+// member named exactly as its json tag (see decodeValue).
 func decodeMembers(in *operations.Shape, members [][]byte, v any) error {
 	if in == nil {
 		return nil
@@ -32,15 +31,11 @@ func decodeMembers(in *operations.Shape, members [][]byte, v any) error {
 	return nil
 }
 
-// decodeExact decodes a JSON body that operations.Check accepted into a wire struct,
-// taking a member only when its name matches a field's json tag exactly. encoding/json
-// also accepts names that differ by case, so {"policyname": ...} would override
-// PolicyName after the model's checks, which (like AWS) ignored it as unknown (rule W-2).
-// Doubles also take restJson1's "NaN", "Infinity" and "-Infinity".
-func decodeExact(data []byte, v any) error {
-	return decodeValue(data, reflect.ValueOf(v).Elem())
-}
-
+// decodeValue decodes JSON that operations.Check accepted into v, taking a structure's
+// member only when its name matches a field's json tag exactly. encoding/json also
+// accepts names that differ by case, so {"policyname": ...} would override PolicyName
+// after the model's checks, which (like AWS) ignored it as unknown (rule W-2). Doubles
+// also take restJson1's "NaN", "Infinity" and "-Infinity".
 func decodeValue(data []byte, v reflect.Value) error {
 	switch v.Kind() {
 	case reflect.Pointer:

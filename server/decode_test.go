@@ -28,7 +28,7 @@ func TestW2_DecodeExactNestedAndDoubles(t *testing.T) {
 	var got input
 	body := `{"top":"no","Top":"yes","Items":[{"name":"no","Name":"a","Rate":"NaN"},{"Name":"b","Rate":"-Infinity","RATE":1}],` +
 		`"Tags":{"k":"v"},"Ptr":{"Rate":"Infinity"},"Blob":"aGk="}`
-	if err := decodeExact([]byte(body), &got); err != nil {
+	if err := decodeValue([]byte(body), reflect.ValueOf(&got).Elem()); err != nil {
 		t.Fatal(err)
 	}
 	if !math.IsNaN(got.Items[0].Rate) || !math.IsInf(got.Items[1].Rate, -1) || !math.IsInf(got.Ptr.Rate, 1) {
@@ -40,12 +40,12 @@ func TestW2_DecodeExactNestedAndDoubles(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
-	if err := decodeExact([]byte(`{"Top":5}`), &got); err == nil {
+	if err := decodeValue([]byte(`{"Top":5}`), reflect.ValueOf(&got).Elem()); err == nil {
 		t.Errorf("a number for a string member decoded without error")
 	}
 }
 
-// decodeViaMap is decodeExact's meaning for the flat wire inputs: the body as a map of
+// decodeViaMap is decodeMembers' meaning for the flat wire inputs: the body as a map of
 // raw members, then each field from the member of exactly its name, by encoding/json.
 func decodeViaMap(body []byte, v any) error {
 	var members map[string]json.RawMessage
