@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/xraylocal/xraylocal/internal/testserver"
 )
 
@@ -114,18 +116,47 @@ func TestCrash_NoAcknowledgedWriteLost(t *testing.T) {
 	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		crashRounds(t, "sqlite:"+filepath.Join(t.TempDir(), "xraylocal.db"))
+		crashRounds(t, "sqlite:"+filepath.Join(t.TempDir(), "xraylocal.db"), nil)
 	})
 	// PostgreSQL keeps what it committed; this checks that xraylocal answers only after
 	// the commit, and that a transaction cut off by the kill leaves nothing behind.
 	t.Run("postgres", func(t *testing.T) {
 		t.Parallel()
-		crashRounds(t, postgresDSN(t))
+		dsn := postgresDSN(t)
+		crashRounds(t, dsn, func(t *testing.T) { waitForNoSessions(t, dsn) })
 	})
 }
 
+// waitForNoSessions waits until no other session is connected to the database of dsn.
+// A killed server's sessions end when PostgreSQL notices the closed connections; one
+// that had sent COMMIT finishes it first. Until then a write in flight at the kill may
+// still land, after the restarted server has read the state.
+func waitForNoSessions(t *testing.T, dsn string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to see the killed server's sessions: %v", err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var n int
+		err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid()`).Scan(&n)
+		switch {
+		case err != nil:
+			t.Fatalf("count the killed server's sessions: %v", err)
+		case n == 0:
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // crashRounds runs the rounds of TestCrash_NoAcknowledgedWriteLost on the store db.
-func crashRounds(t *testing.T, db string) {
+// settle, when not nil, runs after each kill and before the restart.
+func crashRounds(t *testing.T, db string, settle func(*testing.T)) {
 	const (
 		rounds   = 5
 		accounts = 4
@@ -180,6 +211,9 @@ func crashRounds(t *testing.T, db string) {
 		wg.Wait()
 		cancel()
 		c.close()
+		if settle != nil {
+			settle(t)
+		}
 
 		acks := 0
 		for _, w := range writers {
