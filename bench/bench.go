@@ -5,8 +5,10 @@
 package bench
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -224,9 +226,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := newRunner(cfg)
-	defer r.client.CloseIdleConnections()
-	return r.run(ctx), nil
+	return newRunner(cfg).run(ctx), nil
 }
 
 // account is one account's signing key and its prepared request bodies.
@@ -238,8 +238,10 @@ type account struct {
 
 type runner struct {
 	cfg      Config
-	client   *http.Client
-	urls     [numOps]string
+	dialer   net.Dialer
+	tls      *tls.Config // for an https endpoint; nil for http
+	host     string      // the endpoint's host:port, with the scheme's port when it has none
+	urls     [numOps]*url.URL
 	accounts []account
 	total    int // of the mix's weights
 
@@ -253,23 +255,17 @@ type runner struct {
 var listBody = []byte("{}")
 
 func newRunner(cfg Config) *runner {
-	r := &runner{cfg: cfg, total: cfg.Mix.total()}
-	r.client = &http.Client{
-		Transport: &http.Transport{
-			Proxy:               nil, // only the given endpoint, never through a proxy
-			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-			MaxIdleConns:        cfg.Workers,
-			MaxIdleConnsPerHost: cfg.Workers,
-			IdleConnTimeout:     90 * time.Second,
-			DisableCompression:  true,
-		},
-		Timeout: cfg.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error {
-			return http.ErrUseLastResponse // a redirect would leave the endpoint
-		},
-	}
+	r := &runner{cfg: cfg, total: cfg.Mix.total(), dialer: net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}}
 	for o := range numOps {
-		r.urls[o] = cfg.Endpoint + "/" + opInfo[o].name
+		r.urls[o], _ = url.Parse(cfg.Endpoint + "/" + opInfo[o].name) // check parsed the endpoint
+	}
+	u := r.urls[0]
+	r.host = u.Host
+	if u.Port() == "" {
+		r.host = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
+	}
+	if u.Scheme == "https" {
+		r.tls = &tls.Config{ServerName: u.Hostname()}
 	}
 	for i, cred := range cfg.Credentials(xraylocal.DefaultAccount) {
 		a := account{cred: cred}
@@ -389,6 +385,8 @@ func (r *runner) next() bool {
 
 func (r *runner) worker(id int, t *tally) {
 	rng := rand.New(rand.NewPCG(r.cfg.Seed, uint64(id)))
+	c := &conn{r: r}
+	defer c.close()
 	for r.next() {
 		op := r.cfg.Mix.pick(rng.IntN(r.total))
 		a := &r.accounts[rng.IntN(len(r.accounts))]
@@ -402,7 +400,7 @@ func (r *runner) worker(id int, t *tally) {
 		case Delete:
 			body = a.deletes[j]
 		}
-		code, latency, errText := r.send(op, a, body)
+		code, latency, errText := c.send(op, a, body)
 		t.record(op, code, latency, errText)
 		r.done.Add(1)
 		if code != "" {
@@ -411,25 +409,87 @@ func (r *runner) worker(id int, t *tally) {
 	}
 }
 
-// send sends one signed request and reads its whole response, so that the connection goes
-// back to the pool. It returns the error code ("" for success), the latency (negative when
-// there was no response), and the transport error's text when there was none.
-func (r *runner) send(op Op, a *account, body []byte) (code string, latency time.Duration, errText string) {
-	req, err := http.NewRequest(http.MethodPost, r.urls[op], bytes.NewReader(body))
-	if err != nil {
-		return "TransportError", -1, err.Error()
+// conn is one worker's keep-alive connection to the endpoint. The worker writes each
+// request and reads its whole response itself, one at a time, as an SDK's pooled
+// connection serves one call at a time; no other goroutine stands between the two, so the
+// load generator's own CPU time and scheduling delays stay out of the way of the server
+// being measured. A connection that fails, or that the server closes, is dropped, and the
+// next request dials a new one.
+type conn struct {
+	r  *runner
+	nc net.Conn
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+func (c *conn) close() {
+	if c.nc != nil {
+		c.nc.Close()
+		c.nc = nil
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "xraylocal-bench")
+}
+
+func (c *conn) dial() error {
+	nc, err := c.r.dialer.Dial("tcp", c.r.host)
+	if err != nil {
+		return err
+	}
+	if c.r.tls != nil {
+		nc = tls.Client(nc, c.r.tls)
+	}
+	c.nc = nc
+	if c.br == nil {
+		c.br, c.bw = bufio.NewReaderSize(nil, 8<<10), bufio.NewWriterSize(nil, 8<<10)
+	}
+	c.br.Reset(nc)
+	c.bw.Reset(nc)
+	return nil
+}
+
+// roundTrip sends req and returns its response, with the body read and closed.
+func (c *conn) roundTrip(req *http.Request) (*http.Response, error) {
+	if c.nc == nil {
+		if err := c.dial(); err != nil {
+			return nil, err
+		}
+	}
+	c.nc.SetDeadline(time.Now().Add(c.r.cfg.Timeout))
+	err := req.Write(c.bw)
+	if err == nil {
+		err = c.bw.Flush()
+	}
+	var resp *http.Response
+	if err == nil {
+		resp, err = http.ReadResponse(c.br, req)
+	}
+	if err == nil {
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if err != nil || resp.Close {
+		c.close()
+	}
+	return resp, err
+}
+
+// send sends one signed request and reads its whole response. It returns the error code
+// ("" for success), the latency (negative when there was no response), and the transport
+// error's text when there was none.
+func (c *conn) send(op Op, a *account, body []byte) (code string, latency time.Duration, errText string) {
+	r := c.r
+	req := &http.Request{
+		Method: http.MethodPost, URL: r.urls[op], Host: r.urls[op].Host,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: http.Header{
+			"Content-Type": {"application/json"},
+			"User-Agent":   {"xraylocal-bench"},
+		},
+		Body: io.NopCloser(bytes.NewReader(body)), ContentLength: int64(len(body)),
+	}
 	now := time.Now()
 	sigv4.Sign(req, body, a.cred, r.cfg.Region, "xray", now)
 	start := time.Now()
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return transportCode(err), -1, err.Error()
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, err := c.roundTrip(req)
 	latency = time.Since(start)
 	if err != nil {
 		return transportCode(err), -1, err.Error()

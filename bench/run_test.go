@@ -224,6 +224,48 @@ func TestRunClassifiesErrors(t *testing.T) {
 	}
 }
 
+// Each worker keeps one connection while the server keeps it open, dials again when the
+// server closes it, and reads whole responses however they are framed.
+func TestRunKeepsAndRenewsConnections(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		switch n.Add(1) % 3 {
+		case 0:
+			w.Header().Set("Connection", "close") // the server ends the connection
+			w.Write([]byte("{}"))
+		case 1:
+			w.Write([]byte("{"))
+			w.(http.Flusher).Flush() // chunked
+			w.Write([]byte("}"))
+		case 2:
+			w.Write([]byte("{}")) // Content-Length
+		}
+	}))
+	var conns atomic.Int64
+	ts.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	ts.Start()
+	defer ts.Close()
+	res, err := bench.Run(context.Background(), bench.Config{
+		Endpoint: ts.URL, Workers: 1, Requests: 30, Mix: bench.Mix{bench.List: 1}, Accounts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 0 || res.Requests != 30 {
+		t.Errorf("Requests, Errors = %d, %d (%v); want 30, 0", res.Requests, res.Errors, res.ErrorsByCode)
+	}
+	// One connection to start with, and a new one after each of the 10 closes but the last.
+	if got := conns.Load(); got != 10 {
+		t.Errorf("%d connections, want 10", got)
+	}
+}
+
 func TestRunConnectionRefused(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
