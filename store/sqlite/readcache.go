@@ -27,8 +27,15 @@ import (
 // newer than v, never older, and the next List sees a new version and reads the file
 // again anyway.
 //
-// Every write of this Store commits too, so under a mix of writes and lists the cache
-// helps only the lists between two commits.
+// Every write of this Store commits too, and its writer knows what it changed: the
+// scopes of its batch, whose listings after the commit its own cache holds (writer.go).
+// So after each commit it hands them over (advance), and the cache moves to the new
+// version with the other scopes' listings kept, when the version source can tell that
+// the new version is the old one plus exactly that commit (commitCounter). Why that
+// keeps rule L-4: a listing cached at the old version holds the file's state of its
+// scope then, or a later one (see above); one commit later, the scopes it did not touch
+// are as they were, and the ones it touched are as the writer wrote them. Under a mix
+// of writes and lists, lists then read the file only after another connection's commit.
 //
 // The version comes from one of two sources:
 //   - walIndexVersion (walindex_unix.go): the header of the WAL-index, SQLite's shared
@@ -51,6 +58,13 @@ type version [walIndexHeaderWords]uint32
 type versionSource interface {
 	current(ctx context.Context) (v version, ok bool, err error)
 	close() error
+}
+
+// commitCounter is a version source that counts commits.
+type commitCounter interface {
+	// oneCommitApart reports whether the state at version after is the state at
+	// version before plus exactly one commit.
+	oneCommitApart(before, after version) bool
 }
 
 // readCache is safe for concurrent use.
@@ -115,6 +129,43 @@ func (c *readCache) keep(scope xraylocal.Scope, v version, ps []xraylocal.Resour
 		c.scopes = map[xraylocal.Scope][]xraylocal.ResourcePolicy{}
 	}
 	c.scopes[scope] = slices.Clone(ps)
+}
+
+// beforeCommit returns the version to hand to advance after the commit, read by the
+// writer while it holds the write lock, so that no other commit can come between. ok is
+// false when the source does not count commits, or has no stable version to read.
+func (c *readCache) beforeCommit(ctx context.Context) (v version, ok bool) {
+	if _, counts := c.source.(commitCounter); !counts {
+		return v, false
+	}
+	v, ok, err := c.source.current(ctx)
+	return v, ok && err == nil
+}
+
+// advance is told by the writer, once its commit has returned, the version before the
+// commit and the new listing of every scope the commit changed. When the file's version
+// now is exactly one commit after before, the cache moves to it: it keeps the other
+// scopes' listings when it was at before (or already at the new version, moved there
+// by a List), starts afresh otherwise, and takes the changed scopes' listings. Else it
+// is left as it is, for the next List to find the version changed. The cache keeps the
+// listings; the caller must not change them.
+func (c *readCache) advance(ctx context.Context, before version, changed map[xraylocal.Scope][]xraylocal.ResourcePolicy) {
+	after, ok, err := c.source.current(ctx)
+	if err != nil || !ok || !c.source.(commitCounter).oneCommitApart(before, after) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.valid || (c.v != before && c.v != after) || len(c.scopes)+len(changed) > maxCachedScopes {
+		clear(c.scopes)
+	}
+	c.valid, c.v = true, after
+	if c.scopes == nil {
+		c.scopes = map[xraylocal.Scope][]xraylocal.ResourcePolicy{}
+	}
+	for scope, ps := range changed {
+		c.scopes[scope] = ps
+	}
 }
 
 // dataVersion reads PRAGMA data_version on a connection of its own.

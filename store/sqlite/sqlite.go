@@ -81,6 +81,11 @@ type Store struct {
 	// after it took the first request of a batch and before it collects the rest.
 	// Tests use it to hold the writer until requests queue up.
 	beforeBatch func()
+	// handOver, when set before the first write, runs in the writer goroutine after a
+	// batch is committed and answered, and is to call give, which hands the batch's
+	// listings to the readers' cache. Tests use it to commit from another connection
+	// just before, and to know when the hand-over is done.
+	handOver func(give func())
 }
 
 var _ xraylocal.Store = (*Store)(nil)

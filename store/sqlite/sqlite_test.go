@@ -734,6 +734,93 @@ func testReadCache(t *testing.T, source string) {
 	check("after a reset")
 }
 
+// TestL4_ReadCacheAfterOwnCommits: after a commit of its own writer, the readers' cache
+// serves the new listings of the scopes it changed and keeps the others', without
+// reading the file; after another connection's commit it reads the file again, even
+// one that came between the writer's commit and the hand-over.
+func TestL4_ReadCacheAfterOwnCommits(t *testing.T) {
+	t.Parallel()
+	path := newPath(t)
+	s := openTest(t, path)
+	if _, ok := s.lists.source.(commitCounter); !ok {
+		if runtime.GOOS == "linux" {
+			t.Fatalf("the readers' cache reads its version with %T, which does not count commits", s.lists.source)
+		}
+		t.Skipf("the version source %T does not count commits here", s.lists.source)
+	}
+	// Another connection commits just before the hand-over of commit number
+	// interfereAt (0: none). The hook is set before the first write, as the writer
+	// reads it without a lock.
+	db := rawDB(t, path)
+	var interfereAt atomic.Int64
+	handedOver := make(chan struct{})
+	s.handOver = func(give func()) {
+		if s.commits.Load() != interfereAt.Load() {
+			give()
+			return
+		}
+		defer close(handedOver)
+		res, err := db.Exec(`UPDATE policies SET document = 'outside' WHERE name IN ('b', 'p')`)
+		if err != nil {
+			t.Error(err)
+		} else if n, _ := res.RowsAffected(); n != 2 {
+			t.Errorf("the other connection's update changed %d rows, want 2", n)
+		}
+		give()
+	}
+	ctx := context.Background()
+	docs := func(scope xraylocal.Scope) []string {
+		var out []string
+		for _, p := range list(t, s, scope) {
+			out = append(out, fmt.Sprintf("%s=%s@%d", p.Name, p.Document, p.Revision))
+		}
+		return out
+	}
+	check := func(step string, scope xraylocal.Scope, wantHit bool, want ...string) {
+		t.Helper()
+		hits := s.lists.hits
+		if diff := cmp.Diff(want, docs(scope)); diff != "" {
+			t.Errorf("%s: listing of %v differs (-want +got):\n%s", step, scope, diff)
+		}
+		if hit := s.lists.hits > hits; hit != wantHit {
+			t.Errorf("%s: listing of %v served from the cache: %v, want %v", step, scope, hit, wantHit)
+		}
+	}
+	for _, scope := range []xraylocal.Scope{scopeA, scopeB} {
+		if _, err := s.PutResourcePolicy(ctx, put(scope, "p", "d1", nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("first list of A", scopeA, true, "p=d1@1")
+	check("first list of B", scopeB, true, "p=d1@1")
+
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "b", "d2", nil)); err != nil {
+		t.Fatal(err)
+	}
+	check("A after a put to A", scopeA, true, "b=d2@1", "p=d1@1")
+	check("B after a put to A", scopeB, true, "p=d1@1")
+	if err := s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	check("A after a delete from A", scopeA, true, "b=d2@1")
+
+	// Another connection commits between the writer's commit and the hand-over.
+	// The next commit is the Put's (the writer may still be handing over the
+	// Delete's when the Delete returns).
+	interfereAt.Store(s.commits.Load() + 1)
+	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "c", "d3", nil)); err != nil {
+		t.Fatal(err)
+	}
+	<-handedOver
+	check("A after a put and another connection's update", scopeA, false, "b=outside@1", "c=d3@1")
+	check("B after a put and another connection's update", scopeB, false, "p=outside@1")
+
+	if err := s.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("A after a reset", scopeA, false)
+}
+
 // TestGroupCommit_OneBatchInOrder runs batches in a chosen order through the writer's
 // own code: each write is decided against the ones before it, and only the batch's net
 // changes reach the file.

@@ -146,5 +146,19 @@ func (w *walIndexVersion) current(context.Context) (v version, ok bool, err erro
 	return v, true, nil
 }
 
+// walIndexChange is the word of the version that holds iChange, SQLite's count of the
+// commits to the file.
+const walIndexChange = 2
+
+// oneCommitApart implements commitCounter with iChange: every commit adds one to it,
+// and restarting the WAL leaves it as it is. Only a recovery sets it back, to 0, and
+// SQLite recovers the WAL-index only after a writer died while writing its header. For
+// a count after a recovery to pass for one commit, the crash, the recovery and exactly
+// before+1 commits would all have to fall between a commit of this process and its
+// read of the version.
+func (w *walIndexVersion) oneCommitApart(before, after version) bool {
+	return after[walIndexChange] == before[walIndexChange]+1 && after[walIndexChange] != 0
+}
+
 // close leaves the mapping in place: see walIndexes.
 func (w *walIndexVersion) close() error { return nil }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/xraylocal/xraylocal"
@@ -140,9 +142,12 @@ func (s *Store) collect(batch []*op) []*op {
 	return batch
 }
 
-// commit runs batch in one transaction and answers every op of it.
+// commit runs batch in one transaction, answers every op of it, and then hands the
+// listings of the scopes it changed to the readers' cache.
 func (s *Store) commit(batch []*op) {
-	err := s.writeBatch(batch)
+	ctx := context.Background()
+	var changed changes
+	err := s.writeBatch(ctx, batch, &changed)
 	for _, o := range batch {
 		r := o.res
 		if err != nil {
@@ -150,15 +155,35 @@ func (s *Store) commit(batch []*op) {
 		}
 		o.done <- r
 	}
+	if err != nil || !changed.known {
+		return
+	}
+	give := func() {
+		if listings := s.cache.listings(changed.scopes); listings != nil {
+			s.lists.advance(ctx, changed.before, listings)
+		}
+	}
+	if s.handOver != nil {
+		s.handOver(give)
+		return
+	}
+	give()
+}
+
+// changes is what a committed batch changed, for the readers' cache: the scopes, when
+// known, and the readers' version just before the commit.
+type changes struct {
+	known  bool
+	before version
+	scopes map[xraylocal.Scope]bool
 }
 
 // writeBatch decides and writes every op of batch in one transaction and commits it,
-// leaving each op's answer in its res. It returns the error that failed the whole batch,
-// with nothing written.
-func (s *Store) writeBatch(batch []*op) (err error) {
+// leaving each op's answer in its res and what the commit changed in changed. It returns
+// the error that failed the whole batch, with nothing written.
+func (s *Store) writeBatch(ctx context.Context, batch []*op, changed *changes) (err error) {
 	// The batch does not stop for one request's context: the others still want their
 	// writes. The transaction is bounded by the busy timeout and the statements' own work.
-	ctx := context.Background()
 	t, err := s.begin(ctx)
 	if err != nil {
 		return err
@@ -185,10 +210,19 @@ func (s *Store) writeBatch(batch []*op) (err error) {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
+	// Read while the write lock is held: no other commit can come between this
+	// version and the one the commit makes.
+	before, tracked := s.lists.beforeCommit(ctx)
 	if err := t.Commit(); err != nil {
 		return wrap("commit", err)
 	}
 	s.commits.Add(1)
+	if tracked && !t.reset {
+		changed.known, changed.before, changed.scopes = true, before, map[xraylocal.Scope]bool{}
+		for k := range t.writes {
+			changed.scopes[k.Scope] = true
+		}
+	}
 	return nil
 }
 
@@ -206,6 +240,9 @@ type tx struct {
 	// writes holds the batch's net changes, written by flush: the policy to store
 	// under each key, or nil to remove it.
 	writes map[key]*xraylocal.ResourcePolicy
+	// reset is set when the batch removed every policy: the scopes it changed are
+	// then not known.
+	reset bool
 }
 
 // begin starts a write transaction; BEGIN IMMEDIATE (see writerParams) waits up to
@@ -286,6 +323,7 @@ func (t *tx) resetAll(ctx context.Context) error {
 	}
 	clear(t.writes)
 	t.cache.dropScopes()
+	t.reset = true
 	return nil
 }
 
@@ -370,6 +408,26 @@ func (t *tx) checkCache(ctx context.Context) error {
 	// right for the next batch unless someone else commits.
 	t.cache.valid, t.cache.version = true, version
 	return nil
+}
+
+// listings returns the listings of scopes as ListResourcePolicies answers them, in
+// name order, as new slices; nil when the cache does not hold one of them.
+func (c *cache) listings(scopes map[xraylocal.Scope]bool) map[xraylocal.Scope][]xraylocal.ResourcePolicy {
+	out := make(map[xraylocal.Scope][]xraylocal.ResourcePolicy, len(scopes))
+	for scope := range scopes {
+		m, ok := c.scopes[scope]
+		if !ok {
+			return nil
+		}
+		ps := make([]xraylocal.ResourcePolicy, 0, len(m))
+		for _, p := range m {
+			ps = append(ps, p)
+		}
+		// Byte order, as SQLite's BINARY collation sorts the names (rule L-2).
+		slices.SortFunc(ps, func(a, b xraylocal.ResourcePolicy) int { return strings.Compare(a.Name, b.Name) })
+		out[scope] = ps
+	}
+	return out
 }
 
 // policies returns the policies of scope by name, from the cache or read from the file
