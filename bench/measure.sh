@@ -10,13 +10,17 @@
 #   bench/measure.sh startup      process start to healthy (go run ./bench/startup)
 #   bench/measure.sh all          the three
 #
-# Environment: DURATION (15s), REPEAT (3), WORKERS (32), MILLION (1000000), MIXES (the
+# Environment: DURATION (5s), REPEAT (9), WORKERS (32), MILLION (1000000), MIXES (the
 # throughput mixes, "put=1 list=1 put=1,list=1"), OUT (a new folder under /tmp) where each
 # run's JSON result is kept. Needs go and jq.
+#
+# Many short runs rather than a few long ones: the speed of a virtual machine can change
+# from one minute to the next, and a baseline run and the xraylocal run after it are
+# compared; the closer in time, the more often both see the same machine.
 set -euo pipefail
 
-DURATION=${DURATION:-15s}
-REPEAT=${REPEAT:-3}
+DURATION=${DURATION:-5s}
+REPEAT=${REPEAT:-9}
 WORKERS=${WORKERS:-32}
 MILLION=${MILLION:-1000000}
 MIXES=${MIXES:-put=1 list=1 put=1,list=1}
@@ -106,8 +110,15 @@ throughput() {
 		p50=$(for f in "$OUT"/xraylocal-"$m"-*.json; do jq .latency_ms.p50 "$f"; done | median)
 		p99=$(for f in "$OUT"/xraylocal-"$m"-*.json; do jq .latency_ms.p99 "$f"; done | median)
 		bp99=$(for f in "$OUT"/baseline-"$m"-*.json; do jq .latency_ms.p99 "$f"; done | median)
-		awk -v m="$mix" -v b="$b" -v x="$x" -v p50="$p50" -v p99="$p99" -v bp99="$bp99" 'BEGIN {
-			printf "%-12s baseline %7.0f req/s (p99 %.2f ms)  xraylocal %7.0f req/s (p50 %.2f ms, p99 %.2f ms)  ratio %.2f\n", m, b, bp99, x, p50, p99, x/b }'
+		# Each xraylocal run against the baseline run just before it.
+		ratios=$(for rep in $(seq 1 "$REPEAT"); do
+			jq -n --slurpfile x "$OUT/xraylocal-$m-$rep.json" --slurpfile b "$OUT/baseline-$m-$rep.json" \
+				'$x[0].requests_per_second / $b[0].requests_per_second'
+		done | sort -n | tr '\n' ' ')
+		awk -v m="$mix" -v b="$b" -v x="$x" -v p50="$p50" -v p99="$p99" -v bp99="$bp99" -v r="$ratios" 'BEGIN {
+			n = split(r, a, " ")
+			printf "%-12s baseline %7.0f req/s (p99 %.2f ms)  xraylocal %7.0f req/s (p50 %.2f ms, p99 %.2f ms)  paired ratios: median %.2f (%.2f to %.2f)\n",
+				m, b, bp99, x, p50, p99, a[int((n+1)/2)], a[1], a[n] }'
 	done
 	stop "$xr_pid"
 	stop "$base_pid"
