@@ -748,27 +748,39 @@ func TestL4_ReadCacheAfterOwnCommits(t *testing.T) {
 		}
 		t.Skipf("the version source %T does not count commits here", s.lists.source)
 	}
-	// Another connection commits just before the hand-over of commit number
-	// interfereAt (0: none). The hook is set before the first write, as the writer
-	// reads it without a lock.
+	// The writer answers a batch before it hands the listings over; the test waits for
+	// the hand-over after each write, so that its next List finds it done. Another
+	// connection commits just before the hand-over of commit number interfereAt (0:
+	// none). The hook is set before the first write, as the writer reads it without a
+	// lock.
 	db := rawDB(t, path)
 	var interfereAt atomic.Int64
-	handedOver := make(chan struct{})
+	handedOver := make(chan struct{}, 1)
 	s.handOver = func(give func()) {
-		if s.commits.Load() != interfereAt.Load() {
-			give()
-			return
-		}
-		defer close(handedOver)
-		res, err := db.Exec(`UPDATE policies SET document = 'outside' WHERE name IN ('b', 'p')`)
-		if err != nil {
-			t.Error(err)
-		} else if n, _ := res.RowsAffected(); n != 2 {
-			t.Errorf("the other connection's update changed %d rows, want 2", n)
+		if s.commits.Load() == interfereAt.Load() {
+			res, err := db.Exec(`UPDATE policies SET document = 'outside' WHERE name IN ('b', 'p')`)
+			if err != nil {
+				t.Error(err)
+			} else if n, _ := res.RowsAffected(); n != 2 {
+				t.Errorf("the other connection's update changed %d rows, want 2", n)
+			}
 		}
 		give()
+		handedOver <- struct{}{}
 	}
 	ctx := context.Background()
+	write := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-handedOver
+	}
+	putPolicy := func(scope xraylocal.Scope, name, doc string) {
+		t.Helper()
+		_, err := s.PutResourcePolicy(ctx, put(scope, name, doc, nil))
+		write(err)
+	}
 	docs := func(scope xraylocal.Scope) []string {
 		var out []string
 		for _, p := range list(t, s, scope) {
@@ -786,35 +798,24 @@ func TestL4_ReadCacheAfterOwnCommits(t *testing.T) {
 			t.Errorf("%s: listing of %v served from the cache: %v, want %v", step, scope, hit, wantHit)
 		}
 	}
-	for _, scope := range []xraylocal.Scope{scopeA, scopeB} {
-		if _, err := s.PutResourcePolicy(ctx, put(scope, "p", "d1", nil)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	putPolicy(scopeA, "p", "d1")
+	putPolicy(scopeB, "p", "d1")
 	check("first list of A", scopeA, true, "p=d1@1")
 	check("first list of B", scopeB, true, "p=d1@1")
 
-	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "b", "d2", nil)); err != nil {
-		t.Fatal(err)
-	}
+	putPolicy(scopeA, "b", "d2")
 	check("A after a put to A", scopeA, true, "b=d2@1", "p=d1@1")
 	check("B after a put to A", scopeB, true, "p=d1@1")
-	if err := s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "p"}); err != nil {
-		t.Fatal(err)
-	}
+	write(s.DeleteResourcePolicy(ctx, xraylocal.DeleteRequest{Scope: scopeA, Name: "p"}))
 	check("A after a delete from A", scopeA, true, "b=d2@1")
 
 	// Another connection commits between the writer's commit and the hand-over.
-	// The next commit is the Put's (the writer may still be handing over the
-	// Delete's when the Delete returns).
 	interfereAt.Store(s.commits.Load() + 1)
-	if _, err := s.PutResourcePolicy(ctx, put(scopeA, "c", "d3", nil)); err != nil {
-		t.Fatal(err)
-	}
-	<-handedOver
+	putPolicy(scopeA, "c", "d3")
 	check("A after a put and another connection's update", scopeA, false, "b=outside@1", "c=d3@1")
 	check("B after a put and another connection's update", scopeB, false, "p=outside@1")
 
+	// A reset's commit hands nothing over.
 	if err := s.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
