@@ -150,8 +150,12 @@ func (c *readCache) beforeCommit(ctx context.Context) (v version, ok bool) {
 // is left as it is, for the next List to find the version changed. The cache keeps the
 // listings; the caller must not change them.
 func (c *readCache) advance(ctx context.Context, before version, changed map[xraylocal.Scope][]xraylocal.ResourcePolicy) {
+	counter, counts := c.source.(commitCounter)
+	if !counts {
+		return
+	}
 	after, ok, err := c.source.current(ctx)
-	if err != nil || !ok || !c.source.(commitCounter).oneCommitApart(before, after) {
+	if err != nil || !ok || !counter.oneCommitApart(before, after) {
 		return
 	}
 	c.mu.Lock()

@@ -158,16 +158,19 @@ func (s *Store) commit(batch []*op) {
 	if err != nil || !changed.known {
 		return
 	}
-	give := func() {
-		if listings := s.cache.listings(changed.scopes); listings != nil {
-			s.lists.advance(ctx, changed.before, listings)
-		}
-	}
 	if s.handOver != nil {
-		s.handOver(give)
+		s.handOver(func() { s.giveListings(ctx, changed) })
 		return
 	}
-	give()
+	s.giveListings(ctx, changed)
+}
+
+// giveListings hands the listings of the scopes a committed batch changed to the
+// readers' cache.
+func (s *Store) giveListings(ctx context.Context, changed changes) {
+	if listings := s.cache.listings(changed.scopes); listings != nil {
+		s.lists.advance(ctx, changed.before, listings)
+	}
 }
 
 // changes is what a committed batch changed, for the readers' cache: the scopes, when
